@@ -1,0 +1,64 @@
+# MedConsult: `make run` to try it, `make test` to prove it. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+# Debian packages: the browser tests drive Debian's Chromium.
+TEST_DEB_PACKAGES := chromium fonts-dejavu-core
+
+.PHONY: run test lint format deps test-deps migrate seed clean help
+
+help:
+	@echo "make run    install what is missing, migrate, load demo data, serve on http://127.0.0.1:8000"
+	@echo "make test   lint, check the import floors and run the whole test suite"
+
+$(PY):
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || scripts/ensure-debian-packages.sh python3-venv
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.requirements-installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+deps: $(VENV)/.requirements-installed
+
+test-deps: deps
+	@scripts/ensure-debian-packages.sh $(TEST_DEB_PACKAGES)
+
+.env:
+	$(PY) scripts/write_env.py
+
+migrate: deps .env
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	@echo
+	@echo "MedConsult is starting on http://127.0.0.1:8000  (Ctrl+C to stop)"
+	@echo "Log in with the demo accounts above."
+	@echo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+format: deps
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: test-deps lint
+	@SECRET_KEY=migrations-check DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run >/dev/null \
+		|| { echo "Models changed without a migration: run manage.py makemigrations." >&2; exit 1; }
+	@url="$$($(PY) scripts/test_database_url.py)"; \
+	if [ -n "$$url" ]; then export DATABASE_URL="$$url"; fi; \
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache tests/e2e/screenshots

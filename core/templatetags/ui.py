@@ -1,0 +1,28 @@
+"""Small presentation helpers shared by every app's templates."""
+
+import zlib
+
+from django import template
+
+register = template.Library()
+
+AVATAR_COLOURS = 8
+
+
+@register.filter
+def avatar_class(name) -> str:
+    """One of eight background classes, stable for a name (a class, never a style=)."""
+    digest = zlib.crc32(str(name or "").encode("utf-8"))
+    return f"avatar-{digest % AVATAR_COLOURS}"
+
+
+@register.filter
+def initials(name) -> str:
+    """Up to two initials: "Asha Rao" -> "AR"; honorifics like "Dr." are skipped."""
+    words = [
+        w for w in str(name or "").replace(".", " ").split() if w.lower() not in {"dr", "mr", "mrs", "ms"}
+    ]
+    if not words:
+        return "?"
+    letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+    return letters.upper()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MedconsultConfig(AppConfig):
+    name = "medconsult"
+    verbose_name = "MedConsult"

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from medconsult import views
+
+admin.site.site_header = "MedConsult administration"
+admin.site.site_title = "MedConsult admin"
+admin.site.index_title = "Doctors, appointments and payments"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("patient/", views.patient_dashboard, name="patient_dashboard"),
+    path("doctor/", views.doctor_dashboard, name="doctor_dashboard"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("core.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    # Public media only (profile photos); private files have their own views.
+    media_prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns += [
+        re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

@@ -1,0 +1,71 @@
+// Progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  function effectiveTheme() {
+    var chosen = document.documentElement.getAttribute("data-theme");
+    if (chosen) return chosen;
+    return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-theme-toggle]");
+    if (toggle) {
+      var next = effectiveTheme() === "dark" ? "light" : "dark";
+      document.documentElement.setAttribute("data-theme", next);
+      try { localStorage.setItem("medconsult-theme", next); } catch (e) { /* not remembered */ }
+      return;
+    }
+    var dismiss = event.target.closest("[data-dismiss='flash']");
+    if (dismiss) {
+      dismiss.closest(".flash").remove();
+    }
+  });
+
+  // A second click on a submit button must not send the form twice (a double
+  // booking attempt, a duplicate message). Disabling waits a tick so the
+  // clicked button's own name and value still go with the form.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute("data-allow-resubmit")) return;
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type='submit'], button:not([type])").forEach(function (button) {
+        button.disabled = true;
+        button.classList.add("is-busy");
+      });
+    }, 0);
+  });
+
+  // An HTMX form stays on the page after its request: make it usable again.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target.closest("form");
+    if (!form) return;
+    form.querySelectorAll("button.is-busy").forEach(function (button) {
+      button.disabled = false;
+      button.classList.remove("is-busy");
+    });
+  });
+
+  // Pages restored from the back/forward cache must be usable again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("button.is-busy").forEach(function (button) {
+      button.disabled = false;
+      button.classList.remove("is-busy");
+    });
+  });
+
+  // Close the account menu when clicking elsewhere or pressing Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    });
+  });
+})();

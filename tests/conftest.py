@@ -1,0 +1,78 @@
+"""Fixtures shared by the whole suite.
+
+Personas follow DESIGN.md: the owner (a patient), the related party (their
+doctor), an unrelated patient and doctor, staff, and anonymous.
+"""
+
+import pytest
+from django.db import connection
+
+from tests.factories import AdminFactory, DoctorFactory, PatientFactory
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    if engine == "postgresql":
+        return "database: PostgreSQL"
+    return "database: SQLite (PostgreSQL did not answer): PostgreSQL-only tests are skipped"
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL; the suite is running on SQLite")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    """Uploads from one test never land in the project folder or leak into another."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory(full_name="Priya Nair", email="priya@example.com")
+
+
+@pytest.fixture
+def other_patient(db):
+    return PatientFactory(full_name="Karan Mehta", email="karan@example.com")
+
+
+@pytest.fixture
+def doctor(db):
+    return DoctorFactory(full_name="Dr. Asha Rao", email="asha.rao@example.com")
+
+
+@pytest.fixture
+def other_doctor(db):
+    return DoctorFactory(full_name="Dr. Vikram Iyer", email="vikram.iyer@example.com")
+
+
+@pytest.fixture
+def staff(db):
+    return AdminFactory(full_name="Meera Admin", email="meera@example.com")
+
+
+@pytest.fixture
+def client_for(client):
+    """`client_for(user)` gives the test client logged in as that user."""
+
+    def login_as(user):
+        client.force_login(user)
+        return client
+
+    return login_as
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"

@@ -1,0 +1,100 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import User
+from tests.factories import PASSWORD, DoctorFactory, PatientFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_new_patient_signs_up_logs_out_logs_in_and_sees_dashboard(page, url, screenshot):
+    page.goto(url("/"))
+    screenshot(page, "home", variants=True)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign up").click()
+
+    expect(page).to_have_title(re.compile("Create your patient account"))
+    screenshot(page, "signup", variants=True)
+    page.get_by_label("Full name").fill("Priya Nair")
+    page.get_by_label("Email").fill("Priya.Nair@example.com")
+    page.get_by_label("Create a password").fill("monsoon-tea-garden-7")
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page).to_have_url(url("/patient/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Priya")
+    expect(page.get_by_role("status")).to_contain_text("Welcome to MedConsult, Priya.")
+    assert User.objects.get(email="priya.nair@example.com").role == User.Role.PATIENT
+    screenshot(page, "patient-dashboard", variants=True)
+
+    page.get_by_label("Account menu for Priya Nair").click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(url("/"))
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+
+    page.get_by_role("link", name="Log in").click()
+    screenshot(page, "login", variants=True)
+    page.get_by_label("Email").fill("PRIYA.NAIR@example.com")
+    page.get_by_label("Password").fill("monsoon-tea-garden-7")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page).to_have_url(url("/patient/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Priya")
+
+
+def test_new_doctor_signs_up_and_lands_on_doctor_dashboard(page, url, screenshot):
+    page.goto(url("/"))
+    page.get_by_role("link", name="Join as a doctor").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Join MedConsult as a doctor")
+    screenshot(page, "signup-doctor", variants=True)
+    page.get_by_label("Full name").fill("Dr. Asha Rao")
+    page.get_by_label("Email").fill("asha.rao@example.com")
+    page.get_by_label("Create a password").fill("stethoscope-river-9")
+    page.get_by_role("button", name="Create doctor account").click()
+
+    expect(page).to_have_url(url("/doctor/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Dr. Asha Rao")
+    assert User.objects.get(email="asha.rao@example.com").role == User.Role.DOCTOR
+    screenshot(page, "doctor-dashboard", variants=True)
+
+
+def test_signup_errors_show_inline_and_keep_what_was_typed(page, url, screenshot):
+    PatientFactory(email="taken@example.com")
+    page.goto(url("/accounts/signup/"))
+
+    page.get_by_label("Full name").fill("Priya Nair")
+    page.get_by_label("Email").fill("TAKEN@example.com")
+    page.get_by_label("Create a password").fill("12345678")
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Please correct the problems below.")
+    expect(page.get_by_text("An account with this email already exists")).to_be_visible()
+    expect(page.get_by_text("This password is entirely numeric.")).to_be_visible()
+    expect(page.get_by_label("Full name")).to_have_value("Priya Nair")
+    screenshot(page, "signup-errors", variants=True)
+
+
+def test_wrong_role_sees_styled_403(page, url, screenshot):
+    DoctorFactory(email="doc@example.com")
+    page.goto(url("/accounts/login/?next=/patient/"))
+    page.get_by_label("Email").fill("doc@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("You can’t open this page")
+    screenshot(page, "error-403", variants=True)
+
+
+def test_theme_choice_is_remembered_across_pages(page, url):
+    page.emulate_media(color_scheme="light")
+    page.goto(url("/"))
+    assert page.evaluate("document.documentElement.dataset.theme") is None
+
+    page.get_by_role("button", name="Dark theme").click()
+    page.goto(url("/accounts/login/"))
+
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(15, 20, 25)"
+    expect(page.get_by_role("button", name="Light theme")).to_be_visible()
