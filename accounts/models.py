@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+HONORIFICS = {"dr", "prof", "mr", "mrs", "ms"}
+
 
 def normalize_email(email: str) -> str:
     """The one spelling of an address we store and look up: trimmed, lower case.
@@ -84,7 +86,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def get_short_name(self):
-        return self.full_name.split()[0] if self.full_name else self.email
+        """How we greet someone: "Priya" for Priya Nair, but "Dr. Asha Rao" in full,
+        since "Dr." alone is not a name."""
+        words = self.full_name.split()
+        if not words:
+            return self.email
+        if words[0].rstrip(".").lower() in HONORIFICS:
+            return self.full_name
+        return words[0]
 
     @property
     def is_patient(self):

@@ -51,13 +51,16 @@ def test_createsuperuser_makes_an_admin(monkeypatch):
     user = User.objects.get()
     assert user.email == "boss@example.com"
     assert user.role == User.Role.ADMIN
-    assert user.is_staff and user.is_superuser
+    assert user.is_staff
+    assert user.is_superuser
 
 
 def test_names_for_greetings():
     user = PatientFactory(full_name="Priya Nair", email="p@example.com")
     nameless = PatientFactory(full_name="", email="n@example.com")
+    doctor = DoctorFactory(full_name="Dr. Asha Rao")
 
     assert user.get_short_name() == "Priya"
     assert user.get_full_name() == "Priya Nair"
     assert nameless.get_short_name() == "n@example.com"
+    assert doctor.get_short_name() == "Dr. Asha Rao"
