@@ -47,7 +47,7 @@ run: seed
 lint: deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-logo
 
 format: deps
 	$(VENV)/bin/ruff format .
