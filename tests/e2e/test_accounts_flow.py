@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.factories import PASSWORD, DoctorFactory, PatientFactory
+from tests.factories import PASSWORD, AdminFactory, DoctorFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -98,3 +98,18 @@ def test_theme_choice_is_remembered_across_pages(page, url):
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(15, 20, 25)"
     expect(page.get_by_role("button", name="Light theme")).to_be_visible()
+
+
+def test_staff_login_lands_in_admin_which_works_under_the_csp(page, url, screenshot):
+    AdminFactory(email="meera@example.com", full_name="Meera Admin")
+    page.goto(url("/accounts/login/"))
+    page.get_by_label("Email").fill("meera@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page).to_have_url(url("/admin/"))
+    page.get_by_role("link", name="Users").first.click()
+    expect(page.get_by_role("link", name="meera@example.com")).to_be_visible()
+    page.get_by_role("link", name="meera@example.com").click()
+    expect(page.get_by_label("Role")).to_have_value("ADMIN")
+    screenshot(page, "admin-user")

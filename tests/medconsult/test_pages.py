@@ -50,3 +50,12 @@ def test_htmx_requests_send_csrf_token_in_header(client):
     page = client.get(reverse("home")).content.decode()
 
     assert 'hx-headers=\'{"X-CSRFToken": "' in page
+
+
+def test_server_error_page_renders_without_a_request_context(client):
+    from django.views.defaults import server_error
+
+    response = server_error(client.get("/").wsgi_request)
+
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
