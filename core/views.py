@@ -1,7 +1,13 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from core.notifications import notification_mark_read, visible_notifications
 
 
 @never_cache
@@ -13,3 +19,28 @@ def healthz(request):
 def favicon(request):
     """Browsers ask for /favicon.ico on pages without a <link rel=icon> (Django admin)."""
     return redirect(static("img/favicon.svg"), permanent=True)
+
+
+@login_required
+def notification_list(request):
+    page = Paginator(visible_notifications(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "core/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_open(request, pk):
+    """Mark one notification read and go where it points."""
+    notification = get_object_or_404(visible_notifications(request.user), pk=pk)
+    notification_mark_read(user=request.user, pk=notification.pk)
+    target = notification.url
+    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "core:notifications"
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    notification_mark_read(user=request.user)
+    return redirect("core:notifications")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("patient/", views.patient_dashboard, name="patient_dashboard"),
     path("doctor/", views.doctor_dashboard, name="doctor_dashboard"),
     path("accounts/", include("accounts.urls")),
+    path("", include("profiles.urls")),
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
 ]

@@ -4,6 +4,17 @@ import factory
 from faker import Faker
 
 from accounts.models import User
+from profiles.models import (
+    City,
+    Clinic,
+    DoctorDocument,
+    DoctorProfile,
+    Language,
+    Locality,
+    PatientProfile,
+    Qualification,
+    Specialty,
+)
 
 # Strong enough for every password validator, so factories never trip them.
 PASSWORD = "correct-horse-battery-42"
@@ -40,3 +51,143 @@ class AdminFactory(UserFactory):
     role = User.Role.ADMIN
     is_superuser = True
     email = factory.Sequence(lambda n: f"admin{n}@example.com")
+
+
+# --- Profiles -----------------------------------------------------------------------
+
+
+class SpecialtyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Specialty
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Specialty {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class CityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = City
+        django_get_or_create = ("slug",)
+
+    name = "Pune"
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class LocalityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Locality
+        django_get_or_create = ("city", "slug")
+
+    city = factory.SubFactory(CityFactory)
+    name = "Kothrud"
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class LanguageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Language
+        django_get_or_create = ("code",)
+
+    name = "English"
+    code = "en"
+
+
+class DoctorProfileFactory(factory.django.DjangoModelFactory):
+    """A doctor in DRAFT with an empty profile; see `complete_doctor` for a
+    profile ready to submit, and `verified_doctor` for a bookable one."""
+
+    class Meta:
+        model = DoctorProfile
+
+    user = factory.SubFactory(DoctorFactory)
+    full_name = factory.LazyAttribute(lambda o: o.user.full_name)
+    slug = factory.Sequence(lambda n: f"doctor-{n}")
+
+
+class QualificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Qualification
+
+    doctor = factory.SubFactory(DoctorProfileFactory)
+    degree = "MBBS"
+    institution = "Armed Forces Medical College, Pune"
+    year = 2008
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    doctor = factory.SubFactory(DoctorProfileFactory)
+    name = factory.Sequence(lambda n: f"Care Clinic {n}")
+    address = "12 Karve Road"
+    locality = factory.SubFactory(LocalityFactory)
+    city = factory.LazyAttribute(lambda o: o.locality.city)
+    phone = "+91 20 2543 0000"
+
+
+# The smallest real files of each kind, for upload tests and documents.
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def png_bytes(size=(64, 64), color=(20, 99, 216)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+class DoctorDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DoctorDocument
+
+    doctor = factory.SubFactory(DoctorProfileFactory)
+    kind = DoctorDocument.Kind.REGISTRATION
+    file = factory.django.FileField(filename="stored.pdf", data=MINIMAL_PDF)
+    original_name = "registration certificate.pdf"
+    content_type = "application/pdf"
+    size = len(MINIMAL_PDF)
+
+
+def complete_doctor(status=DoctorProfile.Status.DRAFT, **kwargs) -> DoctorProfile:
+    """A doctor whose profile has everything verification asks for."""
+    profile = DoctorProfileFactory(
+        registration_number="MMC-2008-12345",
+        registration_council="Maharashtra Medical Council",
+        practising_since=2010,
+        offers_online=True,
+        fee_online=50000,
+        offers_in_person=True,
+        fee_in_person=70000,
+        bio="Skin, hair and nail care for all ages.",
+        status=status,
+        **kwargs,
+    )
+    profile.specialties.add(SpecialtyFactory(name="Dermatologist", slug="dermatologist"))
+    profile.languages.add(LanguageFactory())
+    QualificationFactory(doctor=profile)
+    ClinicFactory(doctor=profile)
+    for kind in DoctorDocument.Kind:
+        DoctorDocumentFactory(doctor=profile, kind=kind)
+    return profile
+
+
+def verified_doctor(**kwargs) -> DoctorProfile:
+    return complete_doctor(status=DoctorProfile.Status.VERIFIED, **kwargs)
+
+
+class PatientProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PatientProfile
+
+    user = factory.SubFactory(PatientFactory)
+    full_name = factory.LazyAttribute(lambda o: o.user.full_name)

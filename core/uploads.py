@@ -1,0 +1,109 @@
+"""Upload checks by content, never by the name or the browser's content type.
+
+A document may be a PDF, a JPEG or a PNG; a photo a JPEG, PNG or WebP image.
+Whatever the uploader called the file, the stored name is generated from the
+detected type.
+"""
+
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# Far above any real photo or scan; a larger canvas is a decompression bomb.
+MAX_IMAGE_PIXELS = 40_000_000
+
+IMAGE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
+
+
+@dataclass(frozen=True)
+class DetectedType:
+    content_type: str
+    extension: str
+
+    def generated_name(self) -> str:
+        return f"{uuid.uuid4().hex}{self.extension}"
+
+
+def _size_mb(limit: int) -> int:
+    return limit // (1024 * 1024)
+
+
+def check_size(upload, limit: int) -> None:
+    if upload.size > limit:
+        raise ValidationError(
+            f"This file is {upload.size / (1024 * 1024):.1f} MB; the limit is {_size_mb(limit)} MB.",
+            code="too_large",
+        )
+
+
+def open_image(upload, allowed_formats):
+    """Open and fully verify an image; refuse anything Pillow cannot prove is one."""
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice it; treat both as refusal.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                if image.width * image.height > MAX_IMAGE_PIXELS:
+                    raise Image.DecompressionBombError("too many pixels")
+                image_format = image.format
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ValidationError(
+            "This image is far too large in pixels to be a photo or a scan.", code="bomb"
+        ) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise ValidationError("This file is not a readable image.", code="bad_image") from error
+    finally:
+        upload.seek(0)
+    if image_format not in allowed_formats:
+        raise ValidationError("Please upload a JPEG or PNG image.", code="bad_type")
+    return image_format
+
+
+def detect_document(upload) -> DetectedType:
+    """A verification document or report: PDF, JPEG or PNG, at most 10 MB."""
+    check_size(upload, MAX_DOCUMENT_BYTES)
+    upload.seek(0)
+    head = upload.read(1024)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        if b"%%EOF" not in _tail(upload):
+            raise ValidationError("This PDF is incomplete or damaged.", code="bad_pdf")
+        return DetectedType("application/pdf", ".pdf")
+    if head[:8] == b"\x89PNG\r\n\x1a\n" or head[:3] == b"\xff\xd8\xff":
+        image_format = open_image(upload, {"JPEG", "PNG"})
+        content_type, extension = IMAGE_TYPES[image_format]
+        return DetectedType(content_type, extension)
+    raise ValidationError(
+        "Please upload a PDF, JPEG or PNG file. This file is none of those, whatever its name says.",
+        code="bad_type",
+    )
+
+
+def _tail(upload, size=2048) -> bytes:
+    upload.seek(max(upload.size - size, 0))
+    tail = upload.read()
+    upload.seek(0)
+    return tail
+
+
+def square_thumbnail(upload, *, size: int = 400) -> ContentFile:
+    """A profile photo as a square JPEG, centre-cropped, EXIF-rotated and
+    re-encoded, which also drops any metadata (location) the original carried."""
+    check_size(upload, MAX_PHOTO_BYTES)
+    open_image(upload, {"JPEG", "PNG", "WEBP"})
+    with Image.open(upload) as original:
+        upright = ImageOps.exif_transpose(original)
+        square = ImageOps.fit(upright.convert("RGB"), (size, size), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    square.save(buffer, "JPEG", quality=85, optimize=True)
+    upload.seek(0)
+    return ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.jpg")

@@ -1,0 +1,236 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from core.storage import private_storage
+
+DEFAULT_TIME_ZONE = "Asia/Kolkata"
+TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Gender(models.TextChoices):
+    FEMALE = "FEMALE", "Female"
+    MALE = "MALE", "Male"
+    OTHER = "OTHER", "Other"
+
+
+# --- Reference data (seeded by data migrations) -------------------------------
+
+
+class Specialty(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    keywords = models.TextField(
+        blank=True, help_text="Words patients use for it, comma-separated: skin, rash, acne."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "specialties"
+
+    def __str__(self):
+        return self.name
+
+
+class City(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    state = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "cities"
+
+    def __str__(self):
+        return self.name
+
+
+class Locality(models.Model):
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="localities")
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80)
+
+    class Meta:
+        ordering = ["city__name", "name"]
+        verbose_name_plural = "localities"
+        constraints = [
+            models.UniqueConstraint(fields=["city", "slug"], name="profiles_locality_unique_in_city")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Language(models.Model):
+    name = models.CharField(max_length=40, unique=True)
+    code = models.CharField(max_length=8, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+# --- Doctors ----------------------------------------------------------------------
+
+
+class DoctorProfile(models.Model):
+    """A doctor's public profile and where it stands in verification.
+
+    Only VERIFIED doctors are searchable, have a public page or can be booked.
+    Changes go through profiles.services, which owns the verification rules.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        PENDING = "PENDING", "Pending verification"
+        VERIFIED = "VERIFIED", "Verified"
+        REJECTED = "REJECTED", "Rejected"
+
+    # Changing any of these on a verified profile sends it back for verification.
+    VERIFICATION_FIELDS = ("full_name", "registration_number", "registration_council")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_profile"
+    )
+    slug = models.SlugField(max_length=120, unique=True)
+    full_name = models.CharField(max_length=150, help_text="As on your medical registration.")
+    photo = models.ImageField(upload_to="doctors/photos/", blank=True)
+    gender = models.CharField(max_length=8, choices=Gender.choices, blank=True)
+    specialties = models.ManyToManyField(Specialty, related_name="doctors", blank=True)
+    registration_number = models.CharField(max_length=40, blank=True)
+    registration_council = models.CharField(max_length=120, blank=True)
+    practising_since = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1950), MaxValueValidator(2100)]
+    )
+    languages = models.ManyToManyField(Language, related_name="doctors", blank=True)
+    bio = models.TextField(blank=True, max_length=2000)
+    offers_online = models.BooleanField("offers online consultations", default=False)
+    offers_in_person = models.BooleanField("offers clinic visits", default=False)
+    fee_online = models.PositiveIntegerField("online fee (paise)", null=True, blank=True)
+    fee_in_person = models.PositiveIntegerField("clinic fee (paise)", null=True, blank=True)
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default=DEFAULT_TIME_ZONE)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    rejection_reason = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="REJECTED") | ~models.Q(rejection_reason=""),
+                name="profiles_doctor_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.user.email
+
+    @property
+    def is_verified(self):
+        return self.status == self.Status.VERIFIED
+
+    @property
+    def experience_years(self):
+        if not self.practising_since:
+            return None
+        return max(timezone.localdate().year - self.practising_since, 0)
+
+
+class Qualification(models.Model):
+    doctor = models.ForeignKey(DoctorProfile, on_delete=models.CASCADE, related_name="qualifications")
+    degree = models.CharField(max_length=80)
+    institution = models.CharField(max_length=150)
+    year = models.PositiveSmallIntegerField(validators=[MinValueValidator(1950), MaxValueValidator(2100)])
+
+    class Meta:
+        ordering = ["year", "id"]
+
+    def __str__(self):
+        return f"{self.degree}, {self.institution} ({self.year})"
+
+
+class Clinic(models.Model):
+    doctor = models.ForeignKey(DoctorProfile, on_delete=models.CASCADE, related_name="clinics")
+    name = models.CharField(max_length=120)
+    address = models.CharField(max_length=255)
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="clinics")
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="clinics")
+    phone = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class DoctorDocument(models.Model):
+    """A verification document, stored privately; one current file per kind."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "REGISTRATION", "Medical registration certificate"
+        DEGREE = "DEGREE", "Degree certificate"
+        GOVERNMENT_ID = "GOVERNMENT_ID", "Government ID"
+
+    doctor = models.ForeignKey(DoctorProfile, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    file = models.FileField(storage=private_storage, upload_to="doctor-documents/")
+    original_name = models.CharField(max_length=255, help_text="The uploader's file name, for display only.")
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["doctor", "kind"], name="profiles_document_one_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.doctor}"
+
+
+# --- Patients -------------------------------------------------------------------
+
+
+class PatientProfile(models.Model):
+    class BloodGroup(models.TextChoices):
+        A_POS = "A+", "A+"
+        A_NEG = "A-", "A−"
+        B_POS = "B+", "B+"
+        B_NEG = "B-", "B−"
+        AB_POS = "AB+", "AB+"
+        AB_NEG = "AB-", "AB−"
+        O_POS = "O+", "O+"
+        O_NEG = "O-", "O−"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient_profile"
+    )
+    full_name = models.CharField(max_length=150)
+    date_of_birth = models.DateField(null=True, blank=True)
+    gender = models.CharField(max_length=8, choices=Gender.choices, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    city = models.ForeignKey(City, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default=DEFAULT_TIME_ZONE)
+    blood_group = models.CharField(max_length=3, choices=BloodGroup.choices, blank=True)
+    allergies = models.TextField(blank=True)
+    chronic_conditions = models.TextField(blank=True)
+    emergency_contact_name = models.CharField(max_length=150, blank=True)
+    emergency_contact_phone = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.full_name or self.user.email

@@ -1,0 +1,310 @@
+"""Writes and state changes for profiles and doctor verification.
+
+Verification: DRAFT -> PENDING (doctor submits) -> VERIFIED | REJECTED (staff
+decide); REJECTED -> PENDING (doctor fixes and resubmits); VERIFIED -> PENDING
+when the doctor changes something staff checked (name, registration, documents).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import User
+from core.audit import audit_record
+from core.notifications import notify
+from profiles.models import Clinic, DoctorDocument, DoctorProfile, PatientProfile, Qualification
+
+Status = DoctorProfile.Status
+
+
+class VerificationError(Exception):
+    """A verification step that the profile's current state does not allow."""
+
+
+class ProfileIncomplete(VerificationError):
+    def __init__(self, missing):
+        super().__init__("The profile is incomplete.")
+        self.missing = missing
+
+
+# --- Creation ---------------------------------------------------------------------
+
+
+def profile_ensure(*, user):
+    """The user's doctor or patient profile, created if it is not there yet.
+
+    Called by the `user_registered` receiver, and by the pages that need a
+    profile, so an account never lacks one even if the receiver failed.
+    """
+    if user.role == User.Role.DOCTOR:
+        try:
+            return DoctorProfile.objects.get(user=user)
+        except DoctorProfile.DoesNotExist:
+            return _create_doctor_profile(user)
+    if user.role == User.Role.PATIENT:
+        profile, _ = PatientProfile.objects.get_or_create(user=user, defaults={"full_name": user.full_name})
+        return profile
+    return None
+
+
+def _create_doctor_profile(user):
+    base = slugify(user.full_name.removeprefix("Dr.").removeprefix("Dr ")) or "doctor"
+    for attempt in range(20):
+        slug = base if attempt == 0 else f"{base}-{attempt + 1}"
+        try:
+            with transaction.atomic():
+                return DoctorProfile.objects.create(user=user, full_name=user.full_name, slug=slug[:120])
+        except IntegrityError:
+            existing = DoctorProfile.objects.filter(user=user).first()
+            if existing is not None:
+                return existing
+    return DoctorProfile.objects.create(user=user, full_name=user.full_name, slug=f"{base}-{user.pk}")
+
+
+def on_user_registered(sender, user, **kwargs):
+    profile_ensure(user=user)
+
+
+# --- Doctor profile editing ---------------------------------------------------------
+
+
+def _locked(profile):
+    return DoctorProfile.objects.select_for_update().get(pk=profile.pk)
+
+
+def _reopen_if_verified(profile, *, what):
+    """A verified doctor changed something staff checked: back to the queue."""
+    if profile.status != Status.VERIFIED:
+        return
+    profile.status = Status.PENDING
+    profile.submitted_at = timezone.now()
+    profile.save(update_fields=["status", "submitted_at", "updated_at"])
+    audit_record(action="verification.reopened", actor=profile.user, target=profile, detail=what)
+    notify(
+        user=profile.user,
+        kind="verification.reopened",
+        title="Your profile is back in verification",
+        body=f"You changed your {what}. Patients cannot book you until our team has checked it again.",
+        url=reverse("profiles:doctor_profile"),
+    )
+
+
+def doctor_profile_update(*, profile, data: dict):
+    """Save the doctor's own edits. `data` is a cleaned DoctorProfileForm.
+
+    Refuses changes to verification fields while PENDING; on a VERIFIED profile
+    such a change sends it back to PENDING (badge lost until approved again).
+    Side effects: keeps the account's name in step; may notify (reopened).
+    """
+    with transaction.atomic():
+        profile = _locked(profile)
+        changed = [
+            f for f in DoctorProfile.VERIFICATION_FIELDS if f in data and data[f] != getattr(profile, f)
+        ]
+        if changed and profile.status == Status.PENDING:
+            raise VerificationError("Your name and registration cannot change while verification is pending.")
+        specialties = data.pop("specialties", None)
+        languages = data.pop("languages", None)
+        for field, value in data.items():
+            setattr(profile, field, value)
+        profile.save()
+        if specialties is not None:
+            profile.specialties.set(specialties)
+        if languages is not None:
+            profile.languages.set(languages)
+        if "full_name" in changed:
+            User.objects.filter(pk=profile.user_id).update(full_name=profile.full_name)
+        if changed:
+            labels = {"full_name": "name", "registration_number": "registration number"}
+            _reopen_if_verified(profile, what=", ".join(labels.get(f, f.replace("_", " ")) for f in changed))
+    return profile
+
+
+def doctor_photo_set(*, profile, photo_file):
+    """Replace the doctor's photo with a processed square thumbnail (see core.uploads)."""
+    with transaction.atomic():
+        profile = _locked(profile)
+        old = profile.photo.name if profile.photo else ""
+        profile.photo.save(photo_file.name, photo_file, save=False)
+        profile.save(update_fields=["photo", "updated_at"])
+        if old:
+            storage = profile.photo.storage
+            transaction.on_commit(lambda: storage.delete(old))
+    return profile
+
+
+def doctor_document_upload(*, profile, kind, upload, detected):
+    """Store a verification document of `kind`, replacing the previous one.
+
+    `detected` is core.uploads.detect_document's verdict on the file's content.
+    Refused while PENDING; a VERIFIED doctor goes back to PENDING.
+    """
+    with transaction.atomic():
+        profile = _locked(profile)
+        if profile.status == Status.PENDING:
+            raise VerificationError("Documents cannot change while verification is pending.")
+        document = DoctorDocument.objects.filter(doctor=profile, kind=kind).first() or DoctorDocument(
+            doctor=profile, kind=kind
+        )
+        old = document.file.name if document.pk else ""
+        document.original_name = (upload.name or "document")[-255:]
+        document.content_type = detected.content_type
+        document.size = upload.size
+        upload.seek(0)
+        document.file.save(detected.generated_name(), upload, save=False)
+        document.save()
+        if old:
+            storage = document.file.storage
+            transaction.on_commit(lambda: storage.delete(old))
+        _reopen_if_verified(profile, what=document.get_kind_display().lower())
+    return document
+
+
+def doctor_qualification_add(*, profile, degree, institution, year):
+    return Qualification.objects.create(doctor=profile, degree=degree, institution=institution, year=year)
+
+
+def doctor_qualification_remove(*, profile, pk):
+    Qualification.objects.filter(doctor=profile, pk=pk).delete()
+
+
+def doctor_clinic_add(*, profile, name, address, city, locality, phone=""):
+    return Clinic.objects.create(
+        doctor=profile, name=name, address=address, city=city, locality=locality, phone=phone
+    )
+
+
+def doctor_clinic_remove(*, profile, pk):
+    Clinic.objects.filter(doctor=profile, pk=pk).delete()
+
+
+# --- Verification -----------------------------------------------------------------------
+
+
+def doctor_missing_requirements(profile) -> list[str]:
+    """What still stops this profile from being submitted, in words for the doctor."""
+    missing = []
+    if not profile.full_name.strip():
+        missing.append("your full name")
+    if not profile.specialties.exists():
+        missing.append("at least one specialty")
+    if not profile.qualifications.exists():
+        missing.append("at least one qualification")
+    if not profile.registration_number.strip():
+        missing.append("your medical registration number")
+    if not profile.registration_council.strip():
+        missing.append("your registration council")
+    if not profile.practising_since:
+        missing.append("the year you started practising")
+    if not profile.languages.exists():
+        missing.append("the languages you consult in")
+    if not (profile.offers_online or profile.offers_in_person):
+        missing.append("a consultation type (online, clinic visits or both)")
+    if profile.offers_online and not profile.fee_online:
+        missing.append("your fee for online consultations")
+    if profile.offers_in_person and not profile.fee_in_person:
+        missing.append("your fee for clinic visits")
+    if profile.offers_in_person and not profile.clinics.exists():
+        missing.append("a clinic where you see patients")
+    uploaded = set(profile.documents.values_list("kind", flat=True))
+    for kind in DoctorDocument.Kind:
+        if kind.value not in uploaded:
+            missing.append(f"your {kind.label.lower()}")
+    return missing
+
+
+def doctor_submit(*, profile):
+    """DRAFT or REJECTED -> PENDING. Raises ProfileIncomplete with what is missing.
+
+    Side effects: audit row.
+    """
+    with transaction.atomic():
+        profile = _locked(profile)
+        if profile.status not in (Status.DRAFT, Status.REJECTED):
+            raise VerificationError(f"A {profile.get_status_display().lower()} profile cannot be submitted.")
+        missing = doctor_missing_requirements(profile)
+        if missing:
+            raise ProfileIncomplete(missing)
+        profile.status = Status.PENDING
+        profile.submitted_at = timezone.now()
+        profile.rejection_reason = ""
+        profile.save(update_fields=["status", "submitted_at", "rejection_reason", "updated_at"])
+        audit_record(action="verification.submitted", actor=profile.user, target=profile)
+    return profile
+
+
+def doctor_verify(*, profile, actor, request=None):
+    """PENDING -> VERIFIED, by staff.
+
+    Side effects: notification and email to the doctor; audit row.
+    """
+    with transaction.atomic():
+        profile = _decide(profile, actor=actor, to=Status.VERIFIED)
+        audit_record(
+            action="verification.approved", actor=actor, target=profile, subject=profile.user, request=request
+        )
+        notify(
+            user=profile.user,
+            kind="verification.approved",
+            title="You are verified on MedConsult",
+            body="Your profile now shows the verified badge, and patients can find and book you.",
+            url=reverse("profiles:doctor_page", args=[profile.slug]),
+        )
+    return profile
+
+
+def doctor_reject(*, profile, actor, reason, request=None):
+    """PENDING -> REJECTED with a reason the doctor sees, by staff.
+
+    Side effects: notification and email to the doctor; audit row.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("A rejection needs a reason the doctor can act on.")
+    with transaction.atomic():
+        profile = _decide(profile, actor=actor, to=Status.REJECTED, reason=reason)
+        audit_record(
+            action="verification.rejected",
+            actor=actor,
+            target=profile,
+            subject=profile.user,
+            request=request,
+            detail=reason,
+        )
+        notify(
+            user=profile.user,
+            kind="verification.rejected",
+            title="Your verification needs changes",
+            body=f"Reason: {reason}\nPlease update your profile or documents and submit again.",
+            url=reverse("profiles:doctor_profile"),
+        )
+    return profile
+
+
+def _decide(profile, *, actor, to, reason=""):
+    profile = _locked(profile)
+    if profile.status != Status.PENDING:
+        raise VerificationError(
+            f"Only pending profiles can be decided; this one is {profile.get_status_display()}."
+        )
+    profile.status = to
+    profile.rejection_reason = reason
+    profile.decided_by = actor
+    profile.decided_at = timezone.now()
+    profile.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at", "updated_at"])
+    return profile
+
+
+# --- Patients ---------------------------------------------------------------------------
+
+
+def patient_profile_update(*, profile, data: dict):
+    """Save the patient's own edits; keeps the account's name in step."""
+    with transaction.atomic():
+        for field, value in data.items():
+            setattr(profile, field, value)
+        profile.save()
+        User.objects.filter(pk=profile.user_id).update(full_name=profile.full_name)
+    return profile

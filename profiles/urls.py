@@ -1,0 +1,23 @@
+from django.urls import path
+
+from profiles import views
+
+app_name = "profiles"
+
+urlpatterns = [
+    path("doctors/<slug:slug>/", views.doctor_page, name="doctor_page"),
+    path("doctor/profile/", views.doctor_profile, name="doctor_profile"),
+    path("doctor/profile/photo/", views.doctor_photo, name="doctor_photo"),
+    path("doctor/profile/qualifications/", views.doctor_qualification_add, name="qualification_add"),
+    path(
+        "doctor/profile/qualifications/<int:pk>/remove/",
+        views.doctor_qualification_remove,
+        name="qualification_remove",
+    ),
+    path("doctor/profile/clinics/", views.doctor_clinic_add, name="clinic_add"),
+    path("doctor/profile/clinics/<int:pk>/remove/", views.doctor_clinic_remove, name="clinic_remove"),
+    path("doctor/profile/documents/", views.doctor_document_upload, name="document_upload"),
+    path("doctor/profile/submit/", views.doctor_submit, name="doctor_submit"),
+    path("documents/doctor/<int:pk>/", views.doctor_document_download, name="document_download"),
+    path("patient/profile/", views.patient_profile, name="patient_profile"),
+]

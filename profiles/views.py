@@ -1,0 +1,183 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import doctor_required, patient_required
+from core.files import deny_private_file, serve_private_file
+from profiles import selectors, services
+from profiles.forms import (
+    ClinicForm,
+    DoctorProfileForm,
+    DocumentForm,
+    PatientProfileForm,
+    PhotoForm,
+    QualificationForm,
+)
+from profiles.models import DoctorDocument, DoctorProfile
+
+# --- Public ---------------------------------------------------------------------
+
+
+def doctor_page(request, slug):
+    profile = selectors.doctor_for_public_page(slug=slug, viewer=request.user)
+    if profile is None:
+        raise Http404("No such doctor")
+    return render(request, "profiles/doctor_page.html", {"doctor": profile})
+
+
+# --- Doctor onboarding -------------------------------------------------------------
+
+
+def _onboarding(request, *, status=200, **forms):
+    services.profile_ensure(user=request.user)
+    profile = selectors.doctor_for_onboarding(user=request.user)
+    context = {
+        "profile": profile,
+        "form": forms.get("form") or DoctorProfileForm(instance=profile),
+        "photo_form": forms.get("photo_form") or PhotoForm(),
+        "qualification_form": forms.get("qualification_form") or QualificationForm(),
+        "clinic_form": forms.get("clinic_form") or ClinicForm(),
+        "document_form": forms.get("document_form") or DocumentForm(),
+        "missing": forms.get("missing"),
+        "documents": {d.kind: d for d in profile.documents.all()},
+        "document_kinds": DoctorDocument.Kind.choices,
+        "can_edit_verification": profile.status != DoctorProfile.Status.PENDING,
+    }
+    return render(request, "profiles/doctor_profile.html", context, status=status)
+
+
+def _my_profile(request):
+    return services.profile_ensure(user=request.user)
+
+
+@doctor_required
+def doctor_profile(request):
+    if request.method != "POST":
+        return _onboarding(request)
+    profile = _my_profile(request)
+    form = DoctorProfileForm(request.POST, instance=profile)
+    if not form.is_valid():
+        return _onboarding(request, form=form, status=400)
+    try:
+        services.doctor_profile_update(profile=profile, data=dict(form.cleaned_data))
+    except services.VerificationError as error:
+        form.add_error(None, str(error))
+        return _onboarding(request, form=form, status=400)
+    messages.success(request, "Your profile is saved.")
+    return redirect("profiles:doctor_profile")
+
+
+@doctor_required
+@require_POST
+def doctor_photo(request):
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _onboarding(request, photo_form=form, status=400)
+    services.doctor_photo_set(profile=_my_profile(request), photo_file=form.cleaned_data["photo"])
+    messages.success(request, "Your photo is updated.")
+    return redirect("profiles:doctor_profile")
+
+
+@doctor_required
+@require_POST
+def doctor_qualification_add(request):
+    form = QualificationForm(request.POST)
+    if not form.is_valid():
+        return _onboarding(request, qualification_form=form, status=400)
+    services.doctor_qualification_add(profile=_my_profile(request), **form.cleaned_data)
+    messages.success(request, "Qualification added.")
+    return redirect("profiles:doctor_profile")
+
+
+@doctor_required
+@require_POST
+def doctor_qualification_remove(request, pk):
+    services.doctor_qualification_remove(profile=_my_profile(request), pk=pk)
+    messages.success(request, "Qualification removed.")
+    return redirect("profiles:doctor_profile")
+
+
+@doctor_required
+@require_POST
+def doctor_clinic_add(request):
+    form = ClinicForm(request.POST)
+    if not form.is_valid():
+        return _onboarding(request, clinic_form=form, status=400)
+    data = form.cleaned_data
+    services.doctor_clinic_add(profile=_my_profile(request), **data)
+    messages.success(request, f"{data['name']} added.")
+    return redirect("profiles:doctor_profile")
+
+
+@doctor_required
+@require_POST
+def doctor_clinic_remove(request, pk):
+    services.doctor_clinic_remove(profile=_my_profile(request), pk=pk)
+    messages.success(request, "Clinic removed.")
+    return redirect("profiles:doctor_profile")
+
+
+@doctor_required
+@require_POST
+def doctor_document_upload(request):
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _onboarding(request, document_form=form, status=400)
+    try:
+        document = services.doctor_document_upload(
+            profile=_my_profile(request),
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+            detected=form.cleaned_data["detected"],
+        )
+    except services.VerificationError as error:
+        form.add_error(None, str(error))
+        return _onboarding(request, document_form=form, status=400)
+    messages.success(request, f"{document.get_kind_display()} uploaded.")
+    return redirect("profiles:doctor_profile")
+
+
+@doctor_required
+@require_POST
+def doctor_submit(request):
+    try:
+        services.doctor_submit(profile=_my_profile(request))
+    except services.ProfileIncomplete as incomplete:
+        return _onboarding(request, missing=incomplete.missing, status=400)
+    except services.VerificationError as error:
+        messages.error(request, str(error))
+        return redirect("profiles:doctor_profile")
+    messages.success(request, "Submitted. Our team checks new doctors within two working days.")
+    return redirect("profiles:doctor_profile")
+
+
+def doctor_document_download(request, pk):
+    """The doctor and staff may download; anyone else gets 404, logged as denied."""
+    document = selectors.doctor_document_for_download(user=request.user, pk=pk)
+    if document is None:
+        deny_private_file(request, detail=f"doctor document {pk}")
+    return serve_private_file(
+        request,
+        field_file=document.file,
+        download_name=document.original_name,
+        content_type=document.content_type,
+        target=document,
+        subject=document.doctor.user,
+    )
+
+
+# --- Patients ------------------------------------------------------------------------
+
+
+@patient_required
+def patient_profile(request):
+    profile = services.profile_ensure(user=request.user)
+    form = PatientProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST":
+        if form.is_valid():
+            services.patient_profile_update(profile=profile, data=form.cleaned_data)
+            messages.success(request, "Your details are saved.")
+            return redirect("profiles:patient_profile")
+        return render(request, "profiles/patient_profile.html", {"form": form}, status=400)
+    return render(request, "profiles/patient_profile.html", {"form": form})
