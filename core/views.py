@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -6,6 +7,7 @@ from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.static import serve
 
 from core.notifications import notification_mark_read, visible_notifications
 
@@ -44,3 +46,11 @@ def notification_open(request, pk):
 def notification_read_all(request):
     notification_mark_read(user=request.user)
     return redirect("core:notifications")
+
+
+def public_media(request, path):
+    """Public uploads (profile photos) when SERVE_MEDIA is on; the web server's job in production.
+
+    MEDIA_ROOT is read per request so a changed setting (the tests) is honoured.
+    """
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

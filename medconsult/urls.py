@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
+from core.views import public_media
 from medconsult import views
 
 admin.site.site_header = "MedConsult administration"
@@ -24,5 +24,5 @@ if settings.SERVE_MEDIA:
     # Public media only (profile photos); private files have their own views.
     media_prefix = settings.MEDIA_URL.lstrip("/")
     urlpatterns += [
-        re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(rf"^{media_prefix}(?P<path>.*)$", public_media),
     ]

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from accounts.decorators import doctor_required, patient_required
+from profiles.services import profile_ensure
 
 # Shortcuts on the home page; each opens the doctor search with that query.
 POPULAR_SEARCHES = [
@@ -33,9 +34,11 @@ def dashboard(request):
 
 @patient_required
 def patient_dashboard(request):
-    return render(request, "medconsult/patient_dashboard.html")
+    return render(
+        request, "medconsult/patient_dashboard.html", {"profile": profile_ensure(user=request.user)}
+    )
 
 
 @doctor_required
 def doctor_dashboard(request):
-    return render(request, "medconsult/doctor_dashboard.html")
+    return render(request, "medconsult/doctor_dashboard.html", {"profile": profile_ensure(user=request.user)})

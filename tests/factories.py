@@ -160,18 +160,19 @@ class DoctorDocumentFactory(factory.django.DjangoModelFactory):
 
 def complete_doctor(status=DoctorProfile.Status.DRAFT, **kwargs) -> DoctorProfile:
     """A doctor whose profile has everything verification asks for."""
-    profile = DoctorProfileFactory(
-        registration_number="MMC-2008-12345",
-        registration_council="Maharashtra Medical Council",
-        practising_since=2010,
-        offers_online=True,
-        fee_online=50000,
-        offers_in_person=True,
-        fee_in_person=70000,
-        bio="Skin, hair and nail care for all ages.",
-        status=status,
+    fields = {
+        "registration_number": "MMC-2008-12345",
+        "registration_council": "Maharashtra Medical Council",
+        "practising_since": 2010,
+        "offers_online": True,
+        "fee_online": 50000,
+        "offers_in_person": True,
+        "fee_in_person": 70000,
+        "bio": "Skin, hair and nail care for all ages.",
+        "status": status,
         **kwargs,
-    )
+    }
+    profile = DoctorProfileFactory(**fields)
     profile.specialties.add(SpecialtyFactory(name="Dermatologist", slug="dermatologist"))
     profile.languages.add(LanguageFactory())
     QualificationFactory(doctor=profile)

@@ -26,3 +26,30 @@ def initials(name) -> str:
         return "?"
     letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
     return letters.upper()
+
+
+@register.filter
+def rupees(paise) -> str:
+    """Paise as rupees with Indian digit grouping: 150000000 -> "15,00,000"."""
+    if paise in (None, ""):
+        return ""
+    whole, fraction = divmod(int(paise), 100)
+    digits = str(whole)
+    if len(digits) > 3:
+        head, tail = digits[:-3], digits[-3:]
+        groups = []
+        while len(head) > 2:
+            groups.insert(0, head[-2:])
+            head = head[:-2]
+        digits = ",".join([head, *groups, tail]) if head else ",".join([*groups, tail])
+    return f"{digits}.{fraction:02d}" if fraction else digits
+
+
+@register.filter
+def filesize_mb(size) -> str:
+    return f"{int(size or 0) / (1024 * 1024):.1f} MB"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None
