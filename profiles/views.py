@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import doctor_required, patient_required
@@ -47,6 +48,11 @@ def _onboarding(request, *, status=200, **forms):
     return render(request, "profiles/doctor_profile.html", context, status=status)
 
 
+def _back_to(section):
+    """Back to the onboarding page, scrolled to the section just edited."""
+    return redirect(f"{reverse('profiles:doctor_profile')}#{section}")
+
+
 def _my_profile(request):
     return services.profile_ensure(user=request.user)
 
@@ -76,7 +82,7 @@ def doctor_photo(request):
         return _onboarding(request, photo_form=form, status=400)
     services.doctor_photo_set(profile=_my_profile(request), photo_file=form.cleaned_data["photo"])
     messages.success(request, "Your photo is updated.")
-    return redirect("profiles:doctor_profile")
+    return _back_to("photo")
 
 
 @doctor_required
@@ -87,7 +93,7 @@ def doctor_qualification_add(request):
         return _onboarding(request, qualification_form=form, status=400)
     services.doctor_qualification_add(profile=_my_profile(request), **form.cleaned_data)
     messages.success(request, "Qualification added.")
-    return redirect("profiles:doctor_profile")
+    return _back_to("qualifications")
 
 
 @doctor_required
@@ -95,7 +101,7 @@ def doctor_qualification_add(request):
 def doctor_qualification_remove(request, pk):
     services.doctor_qualification_remove(profile=_my_profile(request), pk=pk)
     messages.success(request, "Qualification removed.")
-    return redirect("profiles:doctor_profile")
+    return _back_to("qualifications")
 
 
 @doctor_required
@@ -107,7 +113,7 @@ def doctor_clinic_add(request):
     data = form.cleaned_data
     services.doctor_clinic_add(profile=_my_profile(request), **data)
     messages.success(request, f"{data['name']} added.")
-    return redirect("profiles:doctor_profile")
+    return _back_to("clinics")
 
 
 @doctor_required
@@ -115,7 +121,7 @@ def doctor_clinic_add(request):
 def doctor_clinic_remove(request, pk):
     services.doctor_clinic_remove(profile=_my_profile(request), pk=pk)
     messages.success(request, "Clinic removed.")
-    return redirect("profiles:doctor_profile")
+    return _back_to("clinics")
 
 
 @doctor_required
@@ -135,7 +141,7 @@ def doctor_document_upload(request):
         form.add_error(None, str(error))
         return _onboarding(request, document_form=form, status=400)
     messages.success(request, f"{document.get_kind_display()} uploaded.")
-    return redirect("profiles:doctor_profile")
+    return _back_to("documents")
 
 
 @doctor_required

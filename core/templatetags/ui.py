@@ -46,8 +46,12 @@ def rupees(paise) -> str:
 
 
 @register.filter
-def filesize_mb(size) -> str:
-    return f"{int(size or 0) / (1024 * 1024):.1f} MB"
+def filesize(size) -> str:
+    """Bytes for people: "820 KB", "2.4 MB"."""
+    size = int(size or 0)
+    if size < 1024 * 1024:
+        return f"{max(size // 1024, 1)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 @register.filter

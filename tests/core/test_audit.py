@@ -28,9 +28,17 @@ def test_audit_rows_cannot_be_changed_even_with_raw_sql(staff):
 
     audit_record(action="file.download", actor=staff)
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("UPDATE core_auditlog SET detail = 'x'")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("DELETE FROM core_auditlog")
     assert AuditLog.objects.count() == 1
 

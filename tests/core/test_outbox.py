@@ -32,7 +32,13 @@ class SlowBackend(EmailBackend):
 
 def test_notify_emails_after_commit_only(patient, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        notify(user=patient, kind="test", title="Your booking is confirmed", body="See you soon.", url="/patient/")
+        notify(
+            user=patient,
+            kind="test",
+            title="Your booking is confirmed",
+            body="See you soon.",
+            url="/patient/",
+        )
         assert mail.outbox == []
 
     notification = Notification.objects.get()
@@ -48,10 +54,13 @@ def test_notify_emails_after_commit_only(patient, django_capture_on_commit_callb
 
 
 def test_notify_inside_rolled_back_transaction_leaves_nothing(patient, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+    def change_that_fails():
         with transaction.atomic():
             notify(user=patient, kind="test", title="Never")
             raise RuntimeError("the change failed")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        change_that_fails()
 
     assert not Notification.objects.exists()
     assert mail.outbox == []
@@ -134,7 +143,7 @@ def test_two_overlapping_runs_send_each_email_once(patient, settings):
     def run():
         try:
             call_command("send_notifications", verbosity=0)
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # reported by the assertion below
             errors.append(error)
         finally:
             connection.close()
