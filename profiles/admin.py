@@ -182,7 +182,17 @@ class DoctorProfileAdmin(admin.ModelAdmin):
     actions = ["approve_selected", "reject_selected"]
     inlines = [QualificationInline, ClinicInline, DoctorDocumentInline]
     filter_horizontal = ("specialties", "languages")
-    readonly_fields = ("user", "status", "submitted_at", "decided_by", "decided_at", "rejection_reason")
+    # What staff verify is the doctor's to change (profiles.services sends the
+    # profile back to verification when it does); staff only decide.
+    readonly_fields = (
+        "user",
+        *DoctorProfile.VERIFICATION_FIELDS,
+        "status",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "rejection_reason",
+    )
     fieldsets = (
         ("Doctor", {"fields": ("user", "full_name", "slug", "photo", "gender", "bio", "time_zone")}),
         (
