@@ -200,3 +200,15 @@ def notification_mark_read(*, user, pk=None) -> int:
     if pk is not None:
         unread = unread.filter(pk=pk)
     return unread.update(read_at=timezone.now())
+
+
+def notifications_withdraw(*, key_prefix: str, now=None) -> int:
+    """Remove scheduled notifications (keys starting with `key_prefix`) that
+    have not been shown or emailed yet: a reminder for a time that changed."""
+    now = now or timezone.now()
+    deleted, _ = (
+        Notification.objects.filter(key__startswith=key_prefix, send_after__gt=now)
+        .exclude(email_status=Notification.EmailStatus.SENT)
+        .delete()
+    )
+    return deleted

@@ -16,6 +16,7 @@ urlpatterns = [
     path("doctor/", views.doctor_dashboard, name="doctor_dashboard"),
     path("accounts/", include("accounts.urls")),
     path("", include("profiles.urls")),
+    path("", include("appointments.urls")),
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
 ]

@@ -1,9 +1,20 @@
 """factory_boy factories for test data; every test builds what it needs from these."""
 
+from datetime import time, timedelta
+
 import factory
+from django.utils import timezone
 from faker import Faker
 
 from accounts.models import User
+from appointments.models import (
+    Appointment,
+    AppointmentEvent,
+    AvailabilityException,
+    AvailabilityRule,
+    BookingSettings,
+    Mode,
+)
 from profiles.models import (
     City,
     Clinic,
@@ -192,3 +203,83 @@ class PatientProfileFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(PatientFactory)
     full_name = factory.LazyAttribute(lambda o: o.user.full_name)
+
+
+# --- Appointments ----------------------------------------------------------------------
+
+
+class AvailabilityRuleFactory(factory.django.DjangoModelFactory):
+    """Every day's rule for the weekday given; in-person rules need `clinic`."""
+
+    class Meta:
+        model = AvailabilityRule
+
+    doctor = factory.SubFactory(DoctorProfileFactory)
+    weekday = 0
+    start = time(9, 0)
+    end = time(13, 0)
+    slot_minutes = 30
+    mode = Mode.ONLINE
+    clinic = None
+
+
+class AvailabilityExceptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AvailabilityException
+
+    doctor = factory.SubFactory(DoctorProfileFactory)
+    kind = AvailabilityException.Kind.LEAVE
+    date = factory.LazyFunction(timezone.localdate)
+
+
+class BookingSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BookingSettings
+        django_get_or_create = ("doctor",)
+
+    doctor = factory.SubFactory(DoctorProfileFactory)
+
+
+def bookable_doctor(*, weekdays=range(7), start=time(9, 0), end=time(17, 0), slot_minutes=30, **kwargs):
+    """A verified doctor with online and clinic hours every day (online in the
+    morning until 13:00, clinic after), in Asia/Kolkata unless told otherwise."""
+    profile = verified_doctor(**kwargs)
+    clinic = profile.clinics.first()
+    for weekday in weekdays:
+        AvailabilityRuleFactory(
+            doctor=profile, weekday=weekday, start=start, end=time(13, 0), slot_minutes=slot_minutes
+        )
+        AvailabilityRuleFactory(
+            doctor=profile,
+            weekday=weekday,
+            start=time(13, 0),
+            end=end,
+            slot_minutes=slot_minutes,
+            mode=Mode.IN_PERSON,
+            clinic=clinic,
+        )
+    return profile
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """An appointment row as the database would hold it (no service, no checks):
+    for lists, permissions and history. Booking itself is tested through the service."""
+
+    class Meta:
+        model = Appointment
+
+    doctor = factory.SubFactory(DoctorProfileFactory)
+    patient = factory.SubFactory(PatientFactory)
+    mode = Mode.ONLINE
+    start = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    )
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=30))
+    status = Appointment.Status.CONFIRMED
+    reason = "Follow-up for skin rash"
+    fee = 50000
+
+    @factory.post_generation
+    def history(obj, create, extracted, **kwargs):
+        if create:
+            AppointmentEvent.objects.create(appointment=obj, actor=obj.patient, to_status=obj.status)

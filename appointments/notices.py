@@ -1,0 +1,215 @@
+"""What appointments tell people: notifications (through core's outbox), the
+.ics calendar file, and the reminders scheduled 24 hours and 1 hour ahead.
+Times are written in the recipient's zone, and the zone is named."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from core.notifications import notifications_withdraw, notify
+from profiles.models import DEFAULT_TIME_ZONE, PatientProfile
+
+REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
+
+
+def zone_of(user, appointment) -> ZoneInfo:
+    if user.pk == appointment.doctor.user_id:
+        return ZoneInfo(appointment.doctor.time_zone)
+    zone = PatientProfile.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    return ZoneInfo(zone or DEFAULT_TIME_ZONE)
+
+
+def when(moment, zone: ZoneInfo) -> str:
+    """ "Tue, 25 Nov 2026, 4:30 PM IST" in `zone`."""
+    local = timezone.localtime(moment, zone)
+    hour = local.strftime("%I").lstrip("0")
+    return f"{local:%a, %-d %b %Y}, {hour}:{local:%M %p} {local.tzname()}"
+
+
+def _where(appointment) -> str:
+    if appointment.clinic_id:
+        clinic = appointment.clinic
+        return f"{clinic.name}, {clinic.address}, {clinic.locality.name}, {clinic.city.name}"
+    return "Online consultation on MedConsult"
+
+
+def ics_for(appointment, *, cancelled=False) -> str:
+    """A calendar file for the appointment: UTC times, the doctor's zone named."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//MedConsult//Appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    calendar.add("x-wr-timezone", appointment.doctor.time_zone)
+    event = Event()
+    event.add("uid", f"appointment-{appointment.pk}@medconsult")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", appointment.start)
+    event.add("dtend", appointment.end)
+    event.add("sequence", appointment.events.count())
+    event.add("summary", f"{appointment.get_mode_display()} with {appointment.doctor.full_name}")
+    event.add("location", _where(appointment))
+    doctor_time = when(appointment.start, ZoneInfo(appointment.doctor.time_zone))
+    event.add(
+        "description",
+        f"{appointment.get_mode_display()} with {appointment.doctor.full_name} at {doctor_time} "
+        f"({appointment.doctor.time_zone}, the doctor's time zone).",
+    )
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    calendar.add_component(event)
+    return calendar.to_ical().decode()
+
+
+def _send(user, appointment, *, kind, title, body, ics=False, cancelled=False):
+    attachment = (
+        ("appointment.ics", "text/calendar", ics_for(appointment, cancelled=cancelled)) if ics else None
+    )
+    notify(
+        user=user,
+        kind=kind,
+        title=title,
+        body=body,
+        url=reverse("appointments:detail", args=[appointment.pk]),
+        attachment=attachment,
+    )
+
+
+def _line(appointment, user):
+    place = "online" if not appointment.clinic_id else f"at {appointment.clinic.name}"
+    return f"{when(appointment.start, zone_of(user, appointment))}, {place}"
+
+
+def notify_booked(appointment):
+    patient, doctor_user = appointment.patient, appointment.doctor.user
+    doctor, status = appointment.doctor.full_name, appointment.status
+    if status == "CONFIRMED":
+        _send(
+            patient,
+            appointment,
+            kind="appointment.confirmed",
+            title=f"Booked: {doctor}",
+            body=f"Your appointment is confirmed for {_line(appointment, patient)}.",
+            ics=True,
+        )
+        _send(
+            doctor_user,
+            appointment,
+            kind="appointment.booked",
+            title=f"New booking: {patient.get_full_name()}",
+            body=f"{_line(appointment, doctor_user)}. Reason: {appointment.reason}",
+        )
+    elif status == "REQUESTED":
+        _send(
+            patient,
+            appointment,
+            kind="appointment.requested",
+            title=f"Request sent to {doctor}",
+            body=f"You asked for {_line(appointment, patient)}. We will tell you when the doctor answers.",
+        )
+        _send(
+            doctor_user,
+            appointment,
+            kind="appointment.requested",
+            title=f"Booking request: {patient.get_full_name()}",
+            body=f"{_line(appointment, doctor_user)}. Reason: {appointment.reason}. Please accept or decline.",
+        )
+    else:
+        _send(
+            patient,
+            appointment,
+            kind="appointment.held",
+            title=f"Complete your payment for {doctor}",
+            body=f"Your slot {_line(appointment, patient)} is held for 10 minutes until you pay.",
+        )
+
+
+def notify_accepted(appointment):
+    patient = appointment.patient
+    _send(
+        patient,
+        appointment,
+        kind="appointment.confirmed",
+        title=f"{appointment.doctor.full_name} accepted your booking",
+        body=f"Your appointment is confirmed for {_line(appointment, patient)}.",
+        ics=True,
+    )
+
+
+def notify_declined(appointment, *, reason):
+    patient = appointment.patient
+    _send(
+        patient,
+        appointment,
+        kind="appointment.declined",
+        title=f"{appointment.doctor.full_name} could not take your booking",
+        body=f"Your request for {_line(appointment, patient)} was declined. Reason: {reason}",
+    )
+
+
+def notify_cancelled(appointment, *, by_doctor, reason):
+    patient, doctor_user = appointment.patient, appointment.doctor.user
+    other = patient if by_doctor else doctor_user
+    who = appointment.doctor.full_name if by_doctor else patient.get_full_name()
+    for user in (patient, doctor_user):
+        _send(
+            user,
+            appointment,
+            kind="appointment.cancelled",
+            title="Appointment cancelled" if user != other else f"{who} cancelled your appointment",
+            body=f"The appointment for {_line(appointment, user)} is cancelled. Reason: {reason}",
+            ics=user == patient,
+            cancelled=True,
+        )
+
+
+def notify_rescheduled(appointment, *, old_start):
+    for user in (appointment.patient, appointment.doctor.user):
+        zone = zone_of(user, appointment)
+        _send(
+            user,
+            appointment,
+            kind="appointment.rescheduled",
+            title="Appointment moved",
+            body=f"Moved from {when(old_start, zone)} to {_line(appointment, user)}.",
+            ics=True,
+        )
+
+
+def notify_expired(appointment):
+    patient = appointment.patient
+    _send(
+        patient,
+        appointment,
+        kind="appointment.expired",
+        title="Your held slot was released",
+        body=f"Payment for {_line(appointment, patient)} was not completed in 10 minutes. You can book again.",
+    )
+
+
+def _reminder_prefix(appointment):
+    return f"appointment:{appointment.pk}:reminder:"
+
+
+def schedule_reminders(appointment, *, now=None):
+    """Reminders to the patient 24 h and 1 h ahead; one per appointment, kind and time."""
+    now = now or timezone.now()
+    patient = appointment.patient
+    for label, ahead in REMINDERS:
+        send_at = appointment.start - ahead
+        if send_at <= now:
+            continue  # booked too close to the start for this reminder to mean anything
+        notify(
+            user=patient,
+            kind=f"appointment.reminder.{label}",
+            title=f"Reminder: {appointment.doctor.full_name} {'tomorrow' if label == '24h' else 'in 1 hour'}",
+            body=f"Your appointment is {_line(appointment, patient)}.",
+            url=reverse("appointments:detail", args=[appointment.pk]),
+            send_after=send_at,
+            key=f"{_reminder_prefix(appointment)}{label}:{appointment.start:%Y%m%dT%H%M}",
+        )
+
+
+def withdraw_reminders(appointment):
+    notifications_withdraw(key_prefix=_reminder_prefix(appointment))

@@ -1,0 +1,175 @@
+"""Reads for appointments: free slots (a constant number of queries for one
+doctor or many) and the appointment lists with the joins their pages need."""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from appointments.models import (
+    Appointment,
+    AppointmentEvent,
+    AvailabilityException,
+    AvailabilityRule,
+    BookingSettings,
+)
+from appointments.slots import free_slots
+
+DEFAULT_SETTINGS = BookingSettings()
+MAX_SLOT = timedelta(minutes=60)
+
+
+def booking_settings_for(doctor) -> BookingSettings:
+    return BookingSettings.objects.filter(doctor=doctor).first() or BookingSettings(doctor=doctor)
+
+
+def bookable_window(settings, *, now=None) -> tuple[datetime, datetime]:
+    """The earliest and latest start a patient may book now."""
+    now = now or timezone.now()
+    return now + timedelta(minutes=settings.min_notice_minutes), now + timedelta(days=settings.horizon_days)
+
+
+def _load(ids, *, window_start, window_end, mode=None, ignore=None):
+    """Rules, exceptions, taken intervals and settings of many doctors: four queries."""
+    rules, exceptions, taken = defaultdict(list), defaultdict(list), defaultdict(list)
+    rule_rows = AvailabilityRule.objects.filter(doctor_id__in=ids)
+    if mode:
+        rule_rows = rule_rows.filter(mode=mode)
+    for rule in rule_rows:
+        rules[rule.doctor_id].append(rule)
+    # Widen by a day so exceptions written in the doctor's own dates are all seen.
+    first, last = (window_start - timedelta(days=1)).date(), (window_end + timedelta(days=1)).date()
+    for exception in AvailabilityException.objects.filter(doctor_id__in=ids, date__lte=last).filter(
+        Q(date__gte=first) | Q(end_date__gte=first)
+    ):
+        if exception.kind != "EXTRA" or not mode or exception.mode == mode:
+            exceptions[exception.doctor_id].append(exception)
+    # A slot starting just before window_end may run up to an hour past it.
+    busy = Appointment.objects.filter(
+        doctor_id__in=ids,
+        status__in=Appointment.ACTIVE,
+        start__lt=window_end + MAX_SLOT,
+        end__gt=window_start,
+    )
+    if ignore is not None:
+        busy = busy.exclude(pk=ignore.pk)
+    for doctor_id, start, end in busy.values_list("doctor_id", "start", "end"):
+        taken[doctor_id].append((start, end))
+    settings = {s.doctor_id: s for s in BookingSettings.objects.filter(doctor_id__in=ids)}
+    return rules, exceptions, taken, settings
+
+
+def _inputs(doctor, loaded, *, window_start, window_end, now):
+    rules, exceptions, taken, settings = loaded
+    earliest, latest = bookable_window(settings.get(doctor.pk, DEFAULT_SETTINGS), now=now)
+    return {
+        "tz": doctor.time_zone,
+        "rules": rules[doctor.pk],
+        "exceptions": exceptions[doctor.pk],
+        "taken": taken[doctor.pk],
+        "not_before": max(window_start, earliest),
+        "not_after": min(window_end, latest),
+    }
+
+
+def slot_inputs(doctor, *, window_start, window_end, now=None, mode=None, ignore=None) -> dict:
+    """The keyword arguments of slots.free_slots for one doctor (four queries).
+
+    `ignore` leaves one appointment out of the taken times (it is being moved).
+    """
+    loaded = _load([doctor.pk], window_start=window_start, window_end=window_end, mode=mode, ignore=ignore)
+    return _inputs(doctor, loaded, window_start=window_start, window_end=window_end, now=now)
+
+
+def free_slots_for_doctors(doctors, *, window_start, window_end, now=None, mode=None) -> dict:
+    """{doctor id: [Slot, ...]} for every doctor in `doctors`, in four queries.
+
+    Slots start inside [window_start, window_end) and inside each doctor's
+    booking window (minimum notice, horizon).
+    """
+    doctors = list(doctors)
+    if not doctors:
+        return {}
+    loaded = _load([d.pk for d in doctors], window_start=window_start, window_end=window_end, mode=mode)
+    return {
+        doctor.pk: free_slots(
+            **_inputs(doctor, loaded, window_start=window_start, window_end=window_end, now=now)
+        )
+        for doctor in doctors
+    }
+
+
+def free_slots_for_doctor(doctor, *, window_start, window_end, now=None, mode=None):
+    return free_slots(
+        **slot_inputs(doctor, window_start=window_start, window_end=window_end, now=now, mode=mode)
+    )
+
+
+# --- Appointments ------------------------------------------------------------------------
+
+
+def _with_people():
+    return Appointment.objects.select_related("doctor__user", "patient", "clinic__locality", "clinic__city")
+
+
+def appointment_for(user, pk):
+    """The appointment if `user` is its patient or its doctor, else None (the view 404s)."""
+    if not user.is_authenticated:
+        return None
+    return (
+        _with_people()
+        .prefetch_related(Prefetch("events", queryset=AppointmentEvent.objects.select_related("actor")))
+        .filter(pk=pk)
+        .filter(Q(patient=user) | Q(doctor__user=user))
+        .first()
+    )
+
+
+def patient_upcoming(patient, *, now=None):
+    now = now or timezone.now()
+    return (
+        _with_people().filter(patient=patient, end__gte=now, status__in=Appointment.ACTIVE).order_by("start")
+    )
+
+
+def patient_past(patient, *, now=None):
+    now = now or timezone.now()
+    return (
+        _with_people()
+        .filter(patient=patient)
+        .exclude(end__gte=now, status__in=Appointment.ACTIVE)
+        .order_by("-start")
+    )
+
+
+def doctor_between(doctor, start, end):
+    return (
+        _with_people()
+        .filter(doctor=doctor, start__gte=start, start__lt=end)
+        .exclude(status__in=[Appointment.Status.EXPIRED])
+        .order_by("start")
+    )
+
+
+def doctor_requests(doctor, *, now=None):
+    now = now or timezone.now()
+    return (
+        _with_people()
+        .filter(doctor=doctor, status=Appointment.Status.REQUESTED, start__gt=now)
+        .order_by("start")
+    )
+
+
+def doctor_past(doctor, *, now=None):
+    now = now or timezone.now()
+    return _with_people().filter(doctor=doctor, start__lt=now).order_by("-start")
+
+
+def confirmed_between(doctor, start, end):
+    """Active appointments that a change of availability over [start, end) would strand."""
+    return (
+        _with_people()
+        .filter(doctor=doctor, status__in=Appointment.ACTIVE, start__lt=end, end__gt=start)
+        .order_by("start")
+    )

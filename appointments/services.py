@@ -1,0 +1,401 @@
+"""Booking and the appointment lifecycle: the only code that changes an appointment.
+
+Each transition is one function that refuses an illegal move and writes an
+AppointmentEvent. Notifications are written in the same transaction (the
+outbox); signals for the floors above go out after commit.
+"""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from appointments import notices as texts
+from appointments import signals
+from appointments.models import Appointment, AppointmentEvent, Mode
+from appointments.selectors import bookable_window, booking_settings_for, slot_inputs
+from appointments.slots import free_slots
+
+Status = Appointment.Status
+CANCEL_NOTICE = timedelta(hours=2)
+
+
+class BookingError(Exception):
+    """A booking or change that cannot be made; the message is for the user."""
+
+
+class SlotTaken(BookingError):
+    def __init__(self):
+        super().__init__("That slot was just taken, please pick another.")
+
+
+class IllegalTransition(BookingError):
+    pass
+
+
+# --- Booking ------------------------------------------------------------------------------
+
+
+def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appointment:
+    """Book `doctor` for `patient` at `start` in `mode`.
+
+    The slot is derived again from the doctor's availability, so a tampered
+    or stale time is refused with a reason. In person: CONFIRMED, or REQUESTED
+    when the doctor approves bookings. Online: PENDING_PAYMENT, held 10 minutes.
+    Lapsed holds overlapping the slot are expired in the same transaction.
+
+    Side effects: notifications (and emails) to patient and doctor; reminders
+    when confirmed; after commit, appointment_requested / _held / _confirmed.
+    """
+    now = now or timezone.now()
+    if patient.role != User.Role.PATIENT:
+        raise BookingError("Please book with a patient account. Doctors who need care use a separate one.")
+    if not doctor.is_verified:
+        raise BookingError("This doctor cannot be booked yet.")
+    if (mode == Mode.ONLINE and not doctor.offers_online) or (
+        mode == Mode.IN_PERSON and not doctor.offers_in_person
+    ):
+        raise BookingError("This doctor does not offer that kind of consultation.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingError("Please tell the doctor briefly why you are booking.")
+    slot = _derive_slot(doctor=doctor, start=start, mode=mode, now=now)
+
+    settings = booking_settings_for(doctor)
+    if mode == Mode.ONLINE:
+        status, fee = Status.PENDING_PAYMENT, doctor.fee_online
+    else:
+        status = Status.REQUESTED if settings.approval_required else Status.CONFIRMED
+        fee = doctor.fee_in_person
+    try:
+        with transaction.atomic():
+            _expire_lapsed_holds(doctor=doctor, start=slot.start, end=slot.end, now=now)
+            with transaction.atomic():
+                appointment = Appointment.objects.create(
+                    doctor=doctor,
+                    patient=patient,
+                    mode=mode,
+                    clinic_id=slot.clinic_id,
+                    start=slot.start,
+                    end=slot.end,
+                    status=status,
+                    reason=reason[:500],
+                    fee=fee or 0,
+                    hold_expires_at=now + Appointment.HOLD if status == Status.PENDING_PAYMENT else None,
+                )
+            AppointmentEvent.objects.create(appointment=appointment, actor=patient, to_status=status, at=now)
+            texts.notify_booked(appointment)
+            if status == Status.CONFIRMED:
+                texts.schedule_reminders(appointment, now=now)
+            _send_after_commit(appointment, status)
+    except IntegrityError as error:
+        raise SlotTaken() from error
+    return appointment
+
+
+def _derive_slot(*, doctor, start, mode, now, moving=None):
+    """The free slot starting at `start`, or a BookingError saying why there is none.
+
+    `moving` is an appointment being rescheduled: its own time does not count as taken.
+    """
+    settings = booking_settings_for(doctor)
+    earliest, latest = bookable_window(settings, now=now)
+    if start <= now:
+        raise BookingError("That time has already passed. Please pick a later slot.")
+    if start < earliest:
+        hours = settings.min_notice_minutes / 60
+        raise BookingError(f"This doctor needs at least {hours:g} hours' notice. Please pick a later slot.")
+    if start > latest:
+        raise BookingError(f"This doctor takes bookings up to {settings.horizon_days} days ahead.")
+    inputs = slot_inputs(
+        doctor, window_start=start, window_end=start + timedelta(seconds=1), now=now, mode=mode, ignore=moving
+    )
+    for slot in free_slots(**inputs):
+        if slot.start == start and slot.mode == mode:
+            return slot
+    local_day = start.astimezone(ZoneInfo(doctor.time_zone)).date()
+    if any(e.kind == "LEAVE" and e.date <= local_day <= e.last_date for e in inputs["exceptions"]):
+        raise BookingError("The doctor is on leave that day. Please pick another day.")
+    if any(s.start == start and s.mode == mode for s in free_slots(**{**inputs, "taken": []})):
+        raise SlotTaken()
+    raise BookingError("That time is not one of the doctor's free slots. Please pick one from the list.")
+
+
+def _expire_lapsed_holds(*, doctor, start, end, now):
+    """Expire PENDING_PAYMENT holds past their time that overlap [start, end).
+
+    The exclusion constraint cannot read the clock, so a lapsed hold still
+    blocks the slot until a write expires it; the booking does that write.
+    """
+    lapsed = (
+        Appointment.objects.select_for_update()
+        .filter(
+            doctor=doctor,
+            status=Status.PENDING_PAYMENT,
+            hold_expires_at__lte=now,
+            start__lt=end,
+            end__gt=start,
+        )
+        .order_by("pk")
+    )
+    for appointment in lapsed:
+        _expire(appointment, now=now)
+
+
+# --- Transitions ----------------------------------------------------------------------------
+
+
+def _move(appointment, *, to, allowed_from, actor, reason="", now=None, **event_fields):
+    if appointment.status not in allowed_from:
+        raise IllegalTransition(
+            f"A {appointment.get_status_display().lower()} appointment cannot be {Status(to).label.lower()}."
+        )
+    event = AppointmentEvent.objects.create(
+        appointment=appointment,
+        actor=actor,
+        from_status=appointment.status,
+        to_status=to,
+        reason=reason[:500],
+        at=now or timezone.now(),
+        **event_fields,
+    )
+    appointment.status = to
+    appointment.save(update_fields=["status", "updated_at"])
+    return event
+
+
+def _locked(appointment):
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("doctor__user", "patient")
+        .get(pk=appointment.pk)
+    )
+
+
+def _send_after_commit(appointment, status):
+    signal = {
+        Status.CONFIRMED: signals.appointment_confirmed,
+        Status.REQUESTED: signals.appointment_requested,
+        Status.PENDING_PAYMENT: signals.appointment_held,
+        Status.CANCELLED: signals.appointment_cancelled,
+        Status.DECLINED: signals.appointment_declined,
+        Status.EXPIRED: signals.appointment_expired,
+        Status.COMPLETED: signals.appointment_completed,
+        Status.NO_SHOW: signals.appointment_no_show,
+    }[status]
+    pk = appointment.pk
+    transaction.on_commit(lambda: signal.send(sender=Appointment, appointment=Appointment.objects.get(pk=pk)))
+
+
+def appointment_cancel(*, appointment, actor, reason, now=None) -> Appointment:
+    """REQUESTED / PENDING_PAYMENT / CONFIRMED -> CANCELLED, with a reason.
+
+    The patient may cancel until 2 hours before the start; the doctor any time.
+    Side effects: notifications to both; reminders withdrawn; after commit
+    appointment_cancelled (payments refunds by policy).
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingError("Please give a reason for cancelling.")
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        is_doctor = actor.pk == appointment.doctor.user_id
+        if not is_doctor and actor.pk != appointment.patient_id:
+            raise BookingError("Only the patient or the doctor can cancel this appointment.")
+        if not is_doctor and appointment.start - now < CANCEL_NOTICE:
+            raise BookingError("Appointments can be cancelled online until 2 hours before they start.")
+        _move(
+            appointment,
+            to=Status.CANCELLED,
+            allowed_from=Appointment.ACTIVE,
+            actor=actor,
+            reason=reason,
+            now=now,
+        )
+        texts.withdraw_reminders(appointment)
+        texts.notify_cancelled(appointment, by_doctor=is_doctor, reason=reason)
+        _send_after_commit(appointment, Status.CANCELLED)
+    return appointment
+
+
+def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointment:
+    """Move the patient's appointment to another free slot of the same doctor and mode.
+
+    Same row, one transaction; the event keeps the old time. Until 2 hours before.
+    Side effects: notifications with a new .ics; reminders moved; after commit
+    appointment_rescheduled.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if actor.pk != appointment.patient_id:
+            raise BookingError("Only the patient can reschedule this appointment.")
+        if appointment.status not in (Status.REQUESTED, Status.CONFIRMED):
+            raise IllegalTransition(
+                f"A {appointment.get_status_display().lower()} appointment cannot be moved."
+            )
+        if appointment.start - now < CANCEL_NOTICE:
+            raise BookingError("Appointments can be moved online until 2 hours before they start.")
+        if start == appointment.start:
+            raise BookingError("That is the time you already have.")
+        slot = _derive_slot(
+            doctor=appointment.doctor, start=start, mode=appointment.mode, now=now, moving=appointment
+        )
+        old_start, old_end = appointment.start, appointment.end
+        appointment.start, appointment.end, appointment.clinic_id = slot.start, slot.end, slot.clinic_id
+        try:
+            with transaction.atomic():
+                appointment.save(update_fields=["start", "end", "clinic", "updated_at"])
+        except IntegrityError as error:
+            raise SlotTaken() from error
+        AppointmentEvent.objects.create(
+            appointment=appointment,
+            actor=actor,
+            from_status=appointment.status,
+            to_status=appointment.status,
+            reason="Rescheduled",
+            old_start=old_start,
+            old_end=old_end,
+            at=now,
+        )
+        texts.withdraw_reminders(appointment)
+        if appointment.status == Status.CONFIRMED:
+            texts.schedule_reminders(appointment, now=now)
+        texts.notify_rescheduled(appointment, old_start=old_start)
+        pk = appointment.pk
+        transaction.on_commit(
+            lambda: signals.appointment_rescheduled.send(
+                sender=Appointment, appointment=Appointment.objects.get(pk=pk)
+            )
+        )
+    return appointment
+
+
+def _require_doctor(appointment, actor):
+    if actor.pk != appointment.doctor.user_id:
+        raise BookingError("Only the appointment's doctor can do that.")
+
+
+def appointment_accept(*, appointment, actor, now=None) -> Appointment:
+    """REQUESTED -> CONFIRMED by the doctor, before the start.
+
+    Side effects: notification to the patient (.ics); reminders; appointment_confirmed.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        _require_doctor(appointment, actor)
+        if appointment.start <= now:
+            raise BookingError("This request has already started; it can no longer be accepted.")
+        _move(appointment, to=Status.CONFIRMED, allowed_from=(Status.REQUESTED,), actor=actor, now=now)
+        texts.notify_accepted(appointment)
+        texts.schedule_reminders(appointment, now=now)
+        _send_after_commit(appointment, Status.CONFIRMED)
+    return appointment
+
+
+def appointment_decline(*, appointment, actor, reason, now=None) -> Appointment:
+    """REQUESTED -> DECLINED by the doctor (reason required), or by the system
+    (actor None) when a request reaches its start unanswered.
+
+    Side effects: notification to the patient; appointment_declined.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingError("Please give the patient a reason.")
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if actor is not None:
+            _require_doctor(appointment, actor)
+        _move(
+            appointment,
+            to=Status.DECLINED,
+            allowed_from=(Status.REQUESTED,),
+            actor=actor,
+            reason=reason,
+            now=now,
+        )
+        texts.notify_declined(appointment, reason=reason)
+        _send_after_commit(appointment, Status.DECLINED)
+    return appointment
+
+
+def _after_start(appointment, now):
+    if appointment.start > now:
+        raise BookingError("This can be recorded once the appointment has started.")
+
+
+def appointment_complete(*, appointment, actor, now=None) -> Appointment:
+    """CONFIRMED -> COMPLETED by the doctor, after the start. Side effects: appointment_completed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        _require_doctor(appointment, actor)
+        _after_start(appointment, now)
+        _move(appointment, to=Status.COMPLETED, allowed_from=(Status.CONFIRMED,), actor=actor, now=now)
+        _send_after_commit(appointment, Status.COMPLETED)
+    return appointment
+
+
+def appointment_no_show(*, appointment, actor, now=None) -> Appointment:
+    """CONFIRMED -> NO_SHOW by the doctor, after the start. Side effects: appointment_no_show."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        _require_doctor(appointment, actor)
+        _after_start(appointment, now)
+        _move(appointment, to=Status.NO_SHOW, allowed_from=(Status.CONFIRMED,), actor=actor, now=now)
+        _send_after_commit(appointment, Status.NO_SHOW)
+    return appointment
+
+
+def _expire(appointment, *, now):
+    _move(
+        appointment,
+        to=Status.EXPIRED,
+        allowed_from=(Status.PENDING_PAYMENT,),
+        actor=None,
+        reason="Payment not completed within 10 minutes",
+        now=now,
+    )
+    texts.notify_expired(appointment)
+    _send_after_commit(appointment, Status.EXPIRED)
+
+
+def appointment_expire(*, appointment, now=None) -> Appointment:
+    """PENDING_PAYMENT -> EXPIRED once the hold has lapsed (system).
+
+    Side effects: notification to the patient; appointment_expired.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if appointment.status == Status.PENDING_PAYMENT and appointment.hold_expires_at > now:
+            raise BookingError("The payment window is still open.")
+        _expire(appointment, now=now)
+    return appointment
+
+
+def expire_lapsed(*, now=None) -> tuple[int, int]:
+    """Expire every lapsed hold and decline every request that reached its start
+    unanswered. Returns (expired, declined). Used by `manage.py expire_holds`."""
+    now = now or timezone.now()
+    expired = declined = 0
+    for appointment in Appointment.objects.filter(status=Status.PENDING_PAYMENT, hold_expires_at__lte=now):
+        try:
+            appointment_expire(appointment=appointment, now=now)
+            expired += 1
+        except IllegalTransition:
+            continue  # paid or cancelled meanwhile
+    for appointment in Appointment.objects.filter(status=Status.REQUESTED, start__lte=now):
+        try:
+            appointment_decline(
+                appointment=appointment, actor=None, reason="The doctor did not respond in time.", now=now
+            )
+            declined += 1
+        except IllegalTransition:
+            continue
+    return expired, declined

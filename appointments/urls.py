@@ -1,0 +1,7 @@
+"""Appointments' pages: each views module brings its own patterns."""
+
+from appointments.views import availability, booking, lists
+
+app_name = "appointments"
+
+urlpatterns = [*booking.urlpatterns, *availability.urlpatterns, *lists.urlpatterns]
