@@ -18,6 +18,15 @@ def serve_private_file(request, *, field_file, download_name, content_type, targ
     try:
         handle = field_file.storage.open(field_file.name, "rb")
     except FileNotFoundError as error:
+        audit_record(
+            action="file.download",
+            actor=request.user,
+            target=target,
+            subject=subject,
+            outcome=AuditLog.Outcome.DENIED,
+            request=request,
+            detail="file missing from storage",
+        )
         raise Http404("File not found") from error
     audit_record(action="file.download", actor=request.user, target=target, subject=subject, request=request)
     response = FileResponse(handle, as_attachment=True, filename=download_name, content_type=content_type)
@@ -27,12 +36,13 @@ def serve_private_file(request, *, field_file, download_name, content_type, targ
     return response
 
 
-def deny_private_file(request, *, target=None, detail=""):
+def deny_private_file(request, *, target=None, subject=None, detail=""):
     """Log a refused download and answer 404, so the file's existence is not revealed."""
     audit_record(
         action="file.download",
         actor=request.user,
         target=target,
+        subject=subject,
         outcome=AuditLog.Outcome.DENIED,
         request=request,
         detail=detail,

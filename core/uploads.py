@@ -31,6 +31,14 @@ class DetectedType:
         return f"{uuid.uuid4().hex}{self.extension}"
 
 
+def download_name(original_name: str, content_type: str) -> str:
+    """The uploader's name for display, but always with the extension of what the
+    file really is: "scan.html" holding a PDF downloads as "scan.pdf"."""
+    extension = {"application/pdf": ".pdf", **dict(IMAGE_TYPES.values())}.get(content_type, "")
+    stem = original_name.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "document"
+    return f"{stem}{extension}"
+
+
 def _size_mb(limit: int) -> int:
     return limit // (1024 * 1024)
 
@@ -43,8 +51,12 @@ def check_size(upload, limit: int) -> None:
         )
 
 
-def open_image(upload, allowed_formats):
-    """Open and fully verify an image; refuse anything Pillow cannot prove is one."""
+def open_image(upload, allowed_formats, *, formats_named="JPEG or PNG"):
+    """Open and fully decode an image; refuse anything Pillow cannot prove is one.
+
+    verify() alone checks little for JPEGs (a JPEG header followed by HTML
+    passes it), so the pixels are decoded too.
+    """
     upload.seek(0)
     try:
         with warnings.catch_warnings():
@@ -55,6 +67,9 @@ def open_image(upload, allowed_formats):
                     raise Image.DecompressionBombError("too many pixels")
                 image_format = image.format
                 image.verify()
+            upload.seek(0)
+            with Image.open(upload) as image:
+                image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ValidationError(
             "This image is far too large in pixels to be a photo or a scan.", code="bomb"
@@ -63,8 +78,10 @@ def open_image(upload, allowed_formats):
         raise ValidationError("This file is not a readable image.", code="bad_image") from error
     finally:
         upload.seek(0)
+    # Many phone cameras write multi-picture JPEGs, which Pillow calls MPO.
+    image_format = "JPEG" if image_format == "MPO" else image_format
     if image_format not in allowed_formats:
-        raise ValidationError("Please upload a JPEG or PNG image.", code="bad_type")
+        raise ValidationError(f"Please upload a {formats_named} image.", code="bad_type")
     return image_format
 
 
@@ -99,7 +116,7 @@ def square_thumbnail(upload, *, size: int = 400) -> ContentFile:
     """A profile photo as a square JPEG, centre-cropped, EXIF-rotated and
     re-encoded, which also drops any metadata (location) the original carried."""
     check_size(upload, MAX_PHOTO_BYTES)
-    open_image(upload, {"JPEG", "PNG", "WEBP"})
+    open_image(upload, {"JPEG", "PNG", "WEBP"}, formats_named="JPEG, PNG or WebP")
     with Image.open(upload) as original:
         upright = ImageOps.exif_transpose(original)
         square = ImageOps.fit(upright.convert("RGB"), (size, size), Image.Resampling.LANCZOS)

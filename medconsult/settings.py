@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "medconsult.middleware.ViewerTimezoneMiddleware",
     # Axes last: it turns a locked-out login into its own response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -157,6 +158,8 @@ STORAGES = {
 
 # --- Email ----------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# An SMTP server that hangs must not hold a request (or an outbox claim) for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MedConsult <care@medconsult.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -69,7 +69,7 @@ class DoctorProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.status == DoctorProfile.Status.PENDING:
+        if self.instance.verification_locked:
             for name in DoctorProfile.VERIFICATION_FIELDS:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Locked while verification is pending."

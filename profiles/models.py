@@ -142,6 +142,15 @@ class DoctorProfile(models.Model):
         return self.status == self.Status.VERIFIED
 
     @property
+    def verification_locked(self):
+        """While staff review a submission, what they review cannot change."""
+        return self.status == self.Status.PENDING
+
+    @property
+    def can_submit(self):
+        return self.status in (self.Status.DRAFT, self.Status.REJECTED)
+
+    @property
     def experience_years(self):
         if not self.practising_since:
             return None

@@ -23,7 +23,9 @@ def doctor_for_public_page(*, slug, viewer):
     profile = _doctor_with_details().filter(slug=slug).first()
     if profile is None:
         return None
-    if profile.is_verified or viewer.is_staff or (viewer.is_authenticated and profile.user_id == viewer.pk):
+    if viewer.is_staff or (viewer.is_authenticated and profile.user_id == viewer.pk):
+        return profile
+    if profile.is_verified and profile.user.is_active:
         return profile
     return None
 
@@ -33,12 +35,10 @@ def doctor_for_onboarding(*, user):
 
 
 def doctor_document_for_download(*, user, pk):
-    """The document if `user` may download it (its doctor, or staff), else None."""
-    if not user.is_authenticated:
-        return None
+    """(document, allowed): the document with that id, if any, and whether `user`
+    may download it (its doctor, or staff). The view logs refusals against it."""
     document = DoctorDocument.objects.select_related("doctor__user").filter(pk=pk).first()
     if document is None:
-        return None
-    if user.is_staff or document.doctor.user_id == user.pk:
-        return document
-    return None
+        return None, False
+    allowed = user.is_authenticated and (user.is_staff or document.doctor.user_id == user.pk)
+    return document, allowed

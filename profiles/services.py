@@ -5,6 +5,8 @@ decide); REJECTED -> PENDING (doctor fixes and resubmits); VERIFIED -> PENDING
 when the doctor changes something staff checked (name, registration, documents).
 """
 
+import secrets
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -50,9 +52,10 @@ def profile_ensure(*, user):
 
 
 def _create_doctor_profile(user):
+    # Names in other scripts slugify to nothing; they still get a readable, unique slug.
     base = slugify(user.full_name.removeprefix("Dr.").removeprefix("Dr ")) or "doctor"
-    for attempt in range(20):
-        slug = base if attempt == 0 else f"{base}-{attempt + 1}"
+    for attempt in range(10):
+        slug = base if attempt == 0 else f"{base}-{secrets.token_hex(3)}"
         try:
             with transaction.atomic():
                 return DoctorProfile.objects.create(user=user, full_name=user.full_name, slug=slug[:120])
@@ -60,7 +63,7 @@ def _create_doctor_profile(user):
             existing = DoctorProfile.objects.filter(user=user).first()
             if existing is not None:
                 return existing
-    return DoctorProfile.objects.create(user=user, full_name=user.full_name, slug=f"{base}-{user.pk}")
+    raise RuntimeError(f"Could not find a free slug for {base!r}.")
 
 
 def on_user_registered(sender, user, **kwargs):
@@ -103,7 +106,7 @@ def doctor_profile_update(*, profile, data: dict):
         changed = [
             f for f in DoctorProfile.VERIFICATION_FIELDS if f in data and data[f] != getattr(profile, f)
         ]
-        if changed and profile.status == Status.PENDING:
+        if changed and profile.verification_locked:
             raise VerificationError("Your name and registration cannot change while verification is pending.")
         specialties = data.pop("specialties", None)
         languages = data.pop("languages", None)
@@ -143,8 +146,7 @@ def doctor_document_upload(*, profile, kind, upload, detected):
     """
     with transaction.atomic():
         profile = _locked(profile)
-        if profile.status == Status.PENDING:
-            raise VerificationError("Documents cannot change while verification is pending.")
+        _refuse_while_locked(profile, "documents")
         document = DoctorDocument.objects.filter(doctor=profile, kind=kind).first() or DoctorDocument(
             doctor=profile, kind=kind
         )
@@ -162,22 +164,57 @@ def doctor_document_upload(*, profile, kind, upload, detected):
     return document
 
 
+def _refuse_while_locked(profile, what):
+    if profile.verification_locked:
+        raise VerificationError(f"Your {what} cannot change while verification is pending.")
+
+
 def doctor_qualification_add(*, profile, degree, institution, year):
-    return Qualification.objects.create(doctor=profile, degree=degree, institution=institution, year=year)
+    """Add a qualification. Qualifications are verified data: refused while
+    PENDING; a VERIFIED doctor goes back to PENDING (notified)."""
+    with transaction.atomic():
+        profile = _locked(profile)
+        _refuse_while_locked(profile, "qualifications")
+        qualification = Qualification.objects.create(
+            doctor=profile, degree=degree, institution=institution, year=year
+        )
+        _reopen_if_verified(profile, what="qualifications")
+    return qualification
 
 
-def doctor_qualification_remove(*, profile, pk):
-    Qualification.objects.filter(doctor=profile, pk=pk).delete()
+def doctor_qualification_remove(*, profile, qualification):
+    """Remove one of the doctor's qualifications; same verification rule as adding.
+    A submitted or verified profile keeps at least one."""
+    with transaction.atomic():
+        profile = _locked(profile)
+        _refuse_while_locked(profile, "qualifications")
+        if profile.status == Status.VERIFIED and profile.qualifications.count() == 1:
+            raise VerificationError("Add the new qualification first; a verified profile needs at least one.")
+        qualification.delete()
+        _reopen_if_verified(profile, what="qualifications")
 
 
 def doctor_clinic_add(*, profile, name, address, city, locality, phone=""):
-    return Clinic.objects.create(
-        doctor=profile, name=name, address=address, city=city, locality=locality, phone=phone
-    )
+    with transaction.atomic():
+        return Clinic.objects.create(
+            doctor=profile, name=name, address=address, city=city, locality=locality, phone=phone
+        )
 
 
-def doctor_clinic_remove(*, profile, pk):
-    Clinic.objects.filter(doctor=profile, pk=pk).delete()
+def doctor_clinic_remove(*, profile, clinic):
+    """Remove a clinic, unless it is the last one of a doctor who offers clinic
+    visits and has submitted or been verified (patients would have nowhere to go)."""
+    with transaction.atomic():
+        profile = _locked(profile)
+        if (
+            profile.offers_in_person
+            and profile.status in (Status.PENDING, Status.VERIFIED)
+            and profile.clinics.count() == 1
+        ):
+            raise VerificationError(
+                "This is your only clinic. Add another first, or stop offering clinic visits in your details."
+            )
+        clinic.delete()
 
 
 # --- Verification -----------------------------------------------------------------------
@@ -222,7 +259,7 @@ def doctor_submit(*, profile):
     """
     with transaction.atomic():
         profile = _locked(profile)
-        if profile.status not in (Status.DRAFT, Status.REJECTED):
+        if not profile.can_submit:
             raise VerificationError(f"A {profile.get_status_display().lower()} profile cannot be submitted.")
         missing = doctor_missing_requirements(profile)
         if missing:

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import doctor_required, patient_required
 from core.files import deny_private_file, serve_private_file
+from core.uploads import download_name
 from profiles import selectors, services
 from profiles.forms import (
     ClinicForm,
@@ -15,7 +16,7 @@ from profiles.forms import (
     PhotoForm,
     QualificationForm,
 )
-from profiles.models import DoctorDocument, DoctorProfile
+from profiles.models import Clinic, DoctorDocument, Qualification
 
 # --- Public ---------------------------------------------------------------------
 
@@ -43,7 +44,6 @@ def _onboarding(request, *, status=200, **forms):
         "missing": forms.get("missing"),
         "documents": {d.kind: d for d in profile.documents.all()},
         "document_kinds": DoctorDocument.Kind.choices,
-        "can_edit_verification": profile.status != DoctorProfile.Status.PENDING,
     }
     return render(request, "profiles/doctor_profile.html", context, status=status)
 
@@ -91,7 +91,11 @@ def doctor_qualification_add(request):
     form = QualificationForm(request.POST)
     if not form.is_valid():
         return _onboarding(request, qualification_form=form, status=400)
-    services.doctor_qualification_add(profile=_my_profile(request), **form.cleaned_data)
+    try:
+        services.doctor_qualification_add(profile=_my_profile(request), **form.cleaned_data)
+    except services.VerificationError as error:
+        form.add_error(None, str(error))
+        return _onboarding(request, qualification_form=form, status=400)
     messages.success(request, "Qualification added.")
     return _back_to("qualifications")
 
@@ -99,7 +103,13 @@ def doctor_qualification_add(request):
 @doctor_required
 @require_POST
 def doctor_qualification_remove(request, pk):
-    services.doctor_qualification_remove(profile=_my_profile(request), pk=pk)
+    profile = _my_profile(request)
+    qualification = get_object_or_404(Qualification, doctor=profile, pk=pk)
+    try:
+        services.doctor_qualification_remove(profile=profile, qualification=qualification)
+    except services.VerificationError as error:
+        messages.error(request, str(error))
+        return _back_to("qualifications")
     messages.success(request, "Qualification removed.")
     return _back_to("qualifications")
 
@@ -119,7 +129,13 @@ def doctor_clinic_add(request):
 @doctor_required
 @require_POST
 def doctor_clinic_remove(request, pk):
-    services.doctor_clinic_remove(profile=_my_profile(request), pk=pk)
+    profile = _my_profile(request)
+    clinic = get_object_or_404(Clinic, doctor=profile, pk=pk)
+    try:
+        services.doctor_clinic_remove(profile=profile, clinic=clinic)
+    except services.VerificationError as error:
+        messages.error(request, str(error))
+        return _back_to("clinics")
     messages.success(request, "Clinic removed.")
     return _back_to("clinics")
 
@@ -160,13 +176,18 @@ def doctor_submit(request):
 
 def doctor_document_download(request, pk):
     """The doctor and staff may download; anyone else gets 404, logged as denied."""
-    document = selectors.doctor_document_for_download(user=request.user, pk=pk)
-    if document is None:
-        deny_private_file(request, detail=f"doctor document {pk}")
+    document, allowed = selectors.doctor_document_for_download(user=request.user, pk=pk)
+    if not allowed:
+        deny_private_file(
+            request,
+            target=document,
+            subject=document.doctor.user if document else None,
+            detail="" if document else f"no doctor document {pk}",
+        )
     return serve_private_file(
         request,
         field_file=document.file,
-        download_name=document.original_name,
+        download_name=download_name(document.original_name, document.content_type),
         content_type=document.content_type,
         target=document,
         subject=document.doctor.user,

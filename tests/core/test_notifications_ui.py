@@ -81,8 +81,8 @@ def test_notification_list_query_count_is_constant(client_for, django_assert_num
         notify(user=user, kind="t", title=f"n{n}")
     client = client_for(user)
 
-    # the user, the page's count and rows, and the bell's unread count
-    with django_assert_num_queries(4):
+    # the user, their zone, the page's count and rows, and the bell's unread count
+    with django_assert_num_queries(5):
         response = client.get(reverse("core:notifications"))
 
     assert response.status_code == 200

@@ -279,7 +279,14 @@ def test_change_page_keeps_verification_fields_read_only(client_for, staff):
 
     editable = set(response.context["adminform"].form.fields)
     assert editable.isdisjoint(
-        {"status", "decided_by", "decided_at", "submitted_at", "rejection_reason", *DoctorProfile.VERIFICATION_FIELDS}
+        {
+            "status",
+            "decided_by",
+            "decided_at",
+            "submitted_at",
+            "rejection_reason",
+            *DoctorProfile.VERIFICATION_FIELDS,
+        }
     )
     assert "bio" in editable
 

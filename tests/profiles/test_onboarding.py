@@ -198,16 +198,59 @@ def test_verified_doctor_changing_verification_field_goes_back_to_pending(
 
 
 def test_verified_doctor_changing_fees_bio_and_clinics_stays_verified(client_for):
+    from tests.factories import LocalityFactory
+
     profile = verified_doctor()
+    locality = LocalityFactory()
     client = client_for(profile.user)
 
     client.post(reverse("profiles:doctor_profile"), details(profile, fee_online="900", bio="Updated"))
-    ClinicFactory(doctor=profile)
-    QualificationFactory(doctor=profile, degree="MD")
+    client.post(
+        reverse("profiles:clinic_add"),
+        {"name": "Second Clinic", "address": "2 Lane", "city": locality.city.pk, "locality": locality.pk},
+    )
 
     profile.refresh_from_db()
     assert profile.status == Status.VERIFIED
     assert profile.fee_online == 90000
+    assert profile.clinics.count() == 2
+
+
+def test_verified_doctor_adding_a_qualification_goes_back_to_pending(client_for):
+    profile = verified_doctor()
+
+    client_for(profile.user).post(
+        reverse("profiles:qualification_add"),
+        {"degree": "DM Cardiology", "institution": "AIIMS", "year": "2015"},
+    )
+
+    profile.refresh_from_db()
+    assert profile.status == Status.PENDING
+    assert profile.qualifications.filter(degree="DM Cardiology").exists()
+
+
+def test_pending_doctor_cannot_change_qualifications(client_for):
+    profile = complete_doctor(status=Status.PENDING)
+    qualification = profile.qualifications.get()
+    client = client_for(profile.user)
+
+    added = client.post(
+        reverse("profiles:qualification_add"), {"degree": "MD", "institution": "AIIMS", "year": "2015"}
+    )
+    client.post(reverse("profiles:qualification_remove", args=[qualification.pk]))
+
+    assert added.status_code == 400
+    assert list(profile.qualifications.all()) == [qualification]
+
+
+def test_verified_doctor_cannot_remove_the_only_clinic_while_offering_visits(client_for):
+    profile = verified_doctor()
+    clinic = profile.clinics.get()
+
+    response = client_for(profile.user).post(reverse("profiles:clinic_remove", args=[clinic.pk]), follow=True)
+
+    assert "This is your only clinic." in response.content.decode()
+    assert profile.clinics.count() == 1
 
 
 def test_verified_doctor_replacing_a_document_goes_back_to_pending(client_for):
@@ -276,13 +319,35 @@ def test_clinic_locality_must_be_in_its_city(client_for):
     assert not profile.clinics.exists()
 
 
-def test_removing_another_doctors_clinic_does_nothing(client_for):
+def test_removing_another_doctors_clinic_or_qualification_is_404(client_for):
     mine = DoctorProfileFactory()
-    theirs = ClinicFactory()
+    clinic = ClinicFactory()
+    qualification = QualificationFactory()
+    client = client_for(mine.user)
 
-    client_for(mine.user).post(reverse("profiles:clinic_remove", args=[theirs.pk]))
+    clinic_response = client.post(reverse("profiles:clinic_remove", args=[clinic.pk]))
+    qualification_response = client.post(reverse("profiles:qualification_remove", args=[qualification.pk]))
 
-    assert theirs.doctor.clinics.count() == 1
+    assert clinic_response.status_code == 404
+    assert qualification_response.status_code == 404
+    assert clinic.doctor.clinics.count() == 1
+    assert qualification.doctor.qualifications.count() == 1
+
+
+def test_doctor_with_a_name_in_another_script_gets_a_slug(client, django_capture_on_commit_callbacks):
+    form = {"full_name": "डॉ. आशा राव", "email": "asha.hi@example.com", "password": "monsoon-tea-garden-7"}
+    other = {**form, "email": "asha.hi2@example.com"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:signup_doctor"), form)
+    client.post(reverse("accounts:logout"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:signup_doctor"), other)
+
+    slugs = list(DoctorProfile.objects.values_list("slug", flat=True))
+    assert slugs[0] == "doctor"
+    assert slugs[1].startswith("doctor-")
+    assert client.get(reverse("profiles:doctor_page", args=[slugs[1]])).status_code == 200
 
 
 @pytest.mark.parametrize("count", [1, 3])
@@ -294,7 +359,7 @@ def test_onboarding_page_query_count_is_constant(client_for, django_assert_num_q
         ClinicFactory(doctor=profile)
     client = client_for(profile.user)
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(reverse("profiles:doctor_profile"))
 
     assert response.status_code == 200

@@ -54,6 +54,8 @@ def test_others_get_404_and_the_attempt_is_logged(client, client_for, request, d
     assert entry.outcome == AuditLog.Outcome.DENIED
     assert entry.actor == user
     assert entry.ip_address == "127.0.0.1"
+    assert (entry.target_type, entry.target_id) == ("profiles.doctordocument", str(document.pk))
+    assert entry.subject == document.doctor.user
 
 
 def test_unknown_document_id_is_404_and_logged(client_for, patient):
@@ -68,3 +70,11 @@ def test_private_files_are_not_under_the_media_url(client, document, settings):
     response = client.get(f"/media/{document.file.name}")
 
     assert response.status_code == 404
+
+
+def test_download_name_keeps_the_real_type_not_the_uploaded_extension(client_for, doctor):
+    document = DoctorDocumentFactory(doctor=DoctorProfileFactory(user=doctor), original_name="scan.html")
+
+    response = download(client_for(doctor), document)
+
+    assert response["Content-Disposition"] == 'attachment; filename="scan.pdf"'

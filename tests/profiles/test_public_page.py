@@ -80,3 +80,12 @@ def test_public_page_query_count_is_constant(client, django_assert_num_queries, 
         response = client.get(reverse("profiles:doctor_page", args=[profile.slug]))
 
     assert response.status_code == 200
+
+
+def test_deactivated_doctor_is_not_public(client, client_for, staff):
+    profile = verified_doctor()
+    profile.user.is_active = False
+    profile.user.save(update_fields=["is_active"])
+
+    assert client.get(reverse("profiles:doctor_page", args=[profile.slug])).status_code == 404
+    assert client_for(staff).get(reverse("profiles:doctor_page", args=[profile.slug])).status_code == 200

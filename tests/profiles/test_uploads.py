@@ -137,3 +137,40 @@ def test_photo_that_is_not_an_image_is_refused(client_for, profile):
 
     assert response.status_code == 400
     assert "not a readable image" in response.content.decode()
+
+
+def test_jpeg_header_followed_by_html_is_refused(client_for, profile):
+    fake = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"<html><script>alert(1)</script></html>" * 20
+
+    document = upload_document(client_for, profile, "scan.jpg", fake, content_type="image/jpeg")
+    photo = client_for(profile.user).post(
+        reverse("profiles:doctor_photo"),
+        {"photo": SimpleUploadedFile("me.jpg", fake, content_type="image/jpeg")},
+    )
+
+    assert document.status_code == 400
+    assert photo.status_code == 400
+    assert not DoctorDocument.objects.exists()
+
+
+def test_truncated_jpeg_photo_is_refused_not_a_500(client_for, profile):
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 300), (200, 30, 30)).save(buffer, "JPEG")
+
+    response = client_for(profile.user).post(
+        reverse("profiles:doctor_photo"),
+        {"photo": SimpleUploadedFile("me.jpg", buffer.getvalue()[:400], content_type="image/jpeg")},
+    )
+
+    assert response.status_code == 400
+    assert "not a readable image" in response.content.decode()
+
+
+def test_image_over_our_pixel_limit_but_under_pillows_is_refused(client_for, profile):
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(buffer, "PNG")  # 48 megapixels, a few KB
+
+    response = upload_document(client_for, profile, "scan.png", buffer.getvalue(), content_type="image/png")
+
+    assert response.status_code == 400
+    assert "far too large in pixels" in response.content.decode()

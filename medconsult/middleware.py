@@ -1,0 +1,44 @@
+"""Show every time in the viewer's zone (DESIGN.md, "Time zones").
+
+The zone is the logged-in user's profile zone, else the browser's (static/js
+tz.js stores it in the `tz` cookie), else Asia/Kolkata. The profile zone costs
+one small query per logged-in request: caching it in the session would save
+that query but make the first request of a session write the session.
+"""
+
+import zoneinfo
+
+from django.utils import timezone
+
+from profiles.models import DEFAULT_TIME_ZONE, DoctorProfile, PatientProfile
+
+VALID_ZONES = zoneinfo.available_timezones()
+
+
+def profile_zone(user) -> str | None:
+    model = DoctorProfile if user.is_doctor else PatientProfile if user.is_patient else None
+    if model is None:
+        return None
+    return model.objects.filter(user=user).values_list("time_zone", flat=True).first()
+
+
+def viewer_zone(request) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        zone = profile_zone(user)
+        if zone:
+            return zone
+    cookie = request.COOKIES.get("tz", "")
+    return cookie if cookie in VALID_ZONES else DEFAULT_TIME_ZONE
+
+
+class ViewerTimezoneMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        timezone.activate(zoneinfo.ZoneInfo(viewer_zone(request)))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
