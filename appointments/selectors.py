@@ -30,8 +30,13 @@ def bookable_window(settings, *, now=None) -> tuple[datetime, datetime]:
     return now + timedelta(minutes=settings.min_notice_minutes), now + timedelta(days=settings.horizon_days)
 
 
-def _load(ids, *, window_start, window_end, mode=None, ignore=None):
-    """Rules, exceptions, taken intervals and settings of many doctors: four queries."""
+def _load(ids, *, window_start, window_end, now=None, mode=None, ignore=None):
+    """Rules, exceptions, taken intervals and settings of many doctors: four queries.
+
+    A hold whose 10 minutes have lapsed counts as free: the next booking of
+    that slot expires it in its own transaction.
+    """
+    now = now or timezone.now()
     rules, exceptions, taken = defaultdict(list), defaultdict(list), defaultdict(list)
     rule_rows = AvailabilityRule.objects.filter(doctor_id__in=ids)
     if mode:
@@ -52,6 +57,7 @@ def _load(ids, *, window_start, window_end, mode=None, ignore=None):
         start__lt=window_end + MAX_SLOT,
         end__gt=window_start,
     )
+    busy = busy.exclude(status=Appointment.Status.PENDING_PAYMENT, hold_expires_at__lte=now)
     if ignore is not None:
         busy = busy.exclude(pk=ignore.pk)
     for doctor_id, start, end in busy.values_list("doctor_id", "start", "end"):
@@ -78,7 +84,9 @@ def slot_inputs(doctor, *, window_start, window_end, now=None, mode=None, ignore
 
     `ignore` leaves one appointment out of the taken times (it is being moved).
     """
-    loaded = _load([doctor.pk], window_start=window_start, window_end=window_end, mode=mode, ignore=ignore)
+    loaded = _load(
+        [doctor.pk], window_start=window_start, window_end=window_end, now=now, mode=mode, ignore=ignore
+    )
     return _inputs(doctor, loaded, window_start=window_start, window_end=window_end, now=now)
 
 
@@ -91,7 +99,9 @@ def free_slots_for_doctors(doctors, *, window_start, window_end, now=None, mode=
     doctors = list(doctors)
     if not doctors:
         return {}
-    loaded = _load([d.pk for d in doctors], window_start=window_start, window_end=window_end, mode=mode)
+    loaded = _load(
+        [d.pk for d in doctors], window_start=window_start, window_end=window_end, now=now, mode=mode
+    )
     return {
         doctor.pk: free_slots(
             **_inputs(doctor, loaded, window_start=window_start, window_end=window_end, now=now)

@@ -144,6 +144,33 @@ def _expire_lapsed_holds(*, doctor, start, end, now):
         _expire(appointment, now=now)
 
 
+# --- Who may do what, now (the transitions and the page's buttons share these) -----------------
+
+
+def _is_doctor(appointment, user):
+    return user.pk == appointment.doctor.user_id
+
+
+def _patient_in_time(appointment, now):
+    return appointment.start - now >= CANCEL_NOTICE
+
+
+def available_actions(appointment, user, *, now=None) -> set[str]:
+    """The transitions `user` can make on `appointment` right now."""
+    now = now or timezone.now()
+    doctor, patient = _is_doctor(appointment, user), user.pk == appointment.patient_id
+    status, actions = appointment.status, set()
+    if status in Appointment.ACTIVE and (doctor or (patient and _patient_in_time(appointment, now))):
+        actions.add("cancel")
+    if patient and status in (Status.REQUESTED, Status.CONFIRMED) and _patient_in_time(appointment, now):
+        actions.add("reschedule")
+    if doctor and status == Status.REQUESTED and appointment.start > now:
+        actions.update({"accept", "decline"})
+    if doctor and status == Status.CONFIRMED and appointment.start <= now:
+        actions.update({"complete", "no_show"})
+    return actions
+
+
 # --- Transitions ----------------------------------------------------------------------------
 
 
@@ -202,10 +229,10 @@ def appointment_cancel(*, appointment, actor, reason, now=None) -> Appointment:
         raise BookingError("Please give a reason for cancelling.")
     with transaction.atomic():
         appointment = _locked(appointment)
-        is_doctor = actor.pk == appointment.doctor.user_id
+        is_doctor = _is_doctor(appointment, actor)
         if not is_doctor and actor.pk != appointment.patient_id:
             raise BookingError("Only the patient or the doctor can cancel this appointment.")
-        if not is_doctor and appointment.start - now < CANCEL_NOTICE:
+        if not is_doctor and not _patient_in_time(appointment, now):
             raise BookingError("Appointments can be cancelled online until 2 hours before they start.")
         _move(
             appointment,
@@ -237,7 +264,7 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
             raise IllegalTransition(
                 f"A {appointment.get_status_display().lower()} appointment cannot be moved."
             )
-        if appointment.start - now < CANCEL_NOTICE:
+        if not _patient_in_time(appointment, now):
             raise BookingError("Appointments can be moved online until 2 hours before they start.")
         if start == appointment.start:
             raise BookingError("That is the time you already have.")
@@ -275,7 +302,7 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
 
 
 def _require_doctor(appointment, actor):
-    if actor.pk != appointment.doctor.user_id:
+    if not _is_doctor(appointment, actor):
         raise BookingError("Only the appointment's doctor can do that.")
 
 

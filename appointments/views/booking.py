@@ -1,17 +1,201 @@
+"""The slot picker, booking, and one appointment's page with its actions."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import render
-from django.urls import path
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
-from appointments import selectors
+from accounts.decorators import patient_required
+from appointments import selectors, services
+from appointments.forms import BookForm, PickerQuery, ReasonForm, RescheduleForm
+from appointments.picker import build_picker
+from profiles.models import DoctorProfile
 
 
-def appointment_detail(request, pk):
+def _bookable_doctor(slug):
+    return get_object_or_404(
+        DoctorProfile.objects.select_related("user"),
+        slug=slug,
+        status=DoctorProfile.Status.VERIFIED,
+        user__is_active=True,
+    )
+
+
+def _picker_context(request, doctor, *, moving=None):
+    query = PickerQuery(request.GET)
+    query.is_valid()  # bad values are simply dropped: the picker falls back to its defaults
+    mode = moving.mode if moving else query.cleaned_data.get("mode")
+    picker = build_picker(doctor, mode=mode, day=query.cleaned_data.get("day"))
+    picker_url = (
+        reverse("appointments:reschedule", args=[moving.pk])
+        if moving
+        else reverse("appointments:slots", args=[doctor.slug])
+    )
+    return {"picker": picker, "doctor": doctor, "moving": moving, "picker_url": picker_url}
+
+
+def slot_picker(request, slug):
+    """A doctor's free slots for the next seven days: a fragment for HTMX (the
+    doctor page loads it), a full page otherwise."""
+    doctor = _bookable_doctor(slug)
+    context = _picker_context(request, doctor)
+    template = "appointments/partials/slot_picker.html" if request.htmx else "appointments/slots.html"
+    return render(request, template, context)
+
+
+def slot_link(picker, slot, moving=None) -> str:
+    if moving is not None:
+        return f"{reverse('appointments:reschedule', args=[moving.pk])}?{urlencode({'start': slot.start.isoformat()})}"
+    query = urlencode({"start": slot.start.isoformat(), "mode": slot.mode})
+    return f"{reverse('appointments:book', args=[picker.doctor.slug])}?{query}"
+
+
+@patient_required
+def book(request, slug):
+    """Confirm a slot: GET shows the summary and asks for the reason; POST books."""
+    doctor = _bookable_doctor(slug)
+    form = BookForm(request.POST or None, initial=request.GET.dict())
+    slot_form = BookForm({**request.GET.dict(), "reason": "-"}) if request.method == "GET" else form
+    if not slot_form.is_valid() and ("start" in slot_form.errors or "mode" in slot_form.errors):
+        messages.error(request, "Please pick a time from the doctor's free slots.")
+        return redirect("appointments:slots", slug=doctor.slug)
+    start, mode = slot_form.cleaned_data["start"], slot_form.cleaned_data["mode"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            appointment = services.appointment_book(
+                patient=request.user,
+                doctor=doctor,
+                start=start,
+                mode=mode,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.BookingError as error:
+            return _refused(request, doctor, str(error))
+        messages.success(request, _booked_message(appointment))
+        return redirect("appointments:detail", pk=appointment.pk)
+    fee = doctor.fee_online if mode == "ONLINE" else doctor.fee_in_person
+    context = {"doctor": doctor, "form": form, "start": start, "mode": mode, "fee": fee}
+    return render(request, "appointments/book.html", context, status=400 if form.errors else 200)
+
+
+def _refused(request, doctor, message):
+    """The booking could not be made: say why, with fresh slots to pick from."""
+    context = _picker_context(request, doctor)
+    context["error"] = message
+    return render(request, "appointments/slots.html", context, status=409)
+
+
+def _booked_message(appointment):
+    Status = appointment.Status
+    return {
+        Status.CONFIRMED: "Your appointment is booked. We have emailed you the details.",
+        Status.REQUESTED: "Your request is sent. The doctor will accept or decline it; we will let you know.",
+        Status.PENDING_PAYMENT: "Your slot is held for 10 minutes. Complete the payment to confirm it.",
+    }[appointment.status]
+
+
+# --- One appointment ----------------------------------------------------------------
+
+
+def _appointment_for(request, pk):
     appointment = selectors.appointment_for(request.user, pk)
     if appointment is None:
         raise Http404("No such appointment")
-    return render(request, "appointments/detail.html", {"appointment": appointment})
+    return appointment
+
+
+def appointment_detail(request, pk):
+    appointment = _appointment_for(request, pk)
+    is_doctor = appointment.doctor.user_id == request.user.pk
+    context = {
+        "appointment": appointment,
+        "is_doctor": is_doctor,
+        "reason_form": ReasonForm(),
+        "actions": services.available_actions(appointment, request.user),
+    }
+    return render(request, "appointments/detail.html", context)
+
+
+def _act(request, pk, action, *, done, **kwargs):
+    appointment = _appointment_for(request, pk)
+    try:
+        action(appointment=appointment, actor=request.user, **kwargs)
+    except services.BookingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return redirect("appointments:detail", pk=appointment.pk)
+
+
+def _with_reason(request, pk, action, *, done):
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        _appointment_for(request, pk)  # a stranger still gets a 404, not a hint
+        messages.error(request, "Please give a reason.")
+        return redirect("appointments:detail", pk=pk)
+    return _act(request, pk, action, done=done, reason=form.cleaned_data["reason"])
+
+
+@require_POST
+def cancel(request, pk):
+    return _with_reason(request, pk, services.appointment_cancel, done="The appointment is cancelled.")
+
+
+@require_POST
+def decline(request, pk):
+    return _with_reason(request, pk, services.appointment_decline, done="The request is declined.")
+
+
+@require_POST
+def accept(request, pk):
+    return _act(request, pk, services.appointment_accept, done="Accepted. The patient has been told.")
+
+
+@require_POST
+def complete(request, pk):
+    return _act(request, pk, services.appointment_complete, done="Marked as completed.")
+
+
+@require_POST
+def no_show(request, pk):
+    return _act(request, pk, services.appointment_no_show, done="Marked as a no-show.")
+
+
+def reschedule(request, pk):
+    """GET: pick a new slot (same doctor and mode). With ?start=: confirm. POST: move."""
+    appointment = _appointment_for(request, pk)
+    if request.method == "POST":
+        form = RescheduleForm(request.POST)
+        if form.is_valid():
+            try:
+                services.appointment_reschedule(
+                    appointment=appointment, actor=request.user, start=form.cleaned_data["start"]
+                )
+            except services.BookingError as error:
+                messages.error(request, str(error))
+                return redirect("appointments:reschedule", pk=pk)
+            messages.success(request, "Your appointment is moved. We have emailed you the new time.")
+            return redirect("appointments:detail", pk=pk)
+        messages.error(request, "Please pick a time from the list.")
+    confirm = RescheduleForm(request.GET) if "start" in request.GET else None
+    context = _picker_context(request, appointment.doctor, moving=appointment)
+    context["confirm"] = confirm if confirm is not None and confirm.is_valid() else None
+    if request.htmx and context["confirm"] is None:
+        return render(request, "appointments/partials/slot_picker.html", context)
+    return render(request, "appointments/reschedule.html", context)
 
 
 urlpatterns = [
+    path("doctors/<slug:slug>/slots/", slot_picker, name="slots"),
+    path("doctors/<slug:slug>/book/", book, name="book"),
     path("appointments/<int:pk>/", appointment_detail, name="detail"),
+    path("appointments/<int:pk>/cancel/", cancel, name="cancel"),
+    path("appointments/<int:pk>/reschedule/", reschedule, name="reschedule"),
+    path("appointments/<int:pk>/accept/", accept, name="accept"),
+    path("appointments/<int:pk>/decline/", decline, name="decline"),
+    path("appointments/<int:pk>/complete/", complete, name="complete"),
+    path("appointments/<int:pk>/no-show/", no_show, name="no_show"),
 ]

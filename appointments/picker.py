@@ -1,0 +1,105 @@
+"""The slot picker's content: the next seven days in the viewer's zone, the
+number of free slots on each, and the chosen day's slots by part of the day."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from appointments.models import Mode
+from appointments.selectors import free_slots_for_doctor
+
+DAYS_SHOWN = 7
+NEXT_AVAILABLE_SEARCH_DAYS = 60
+PARTS = (("Morning", 0, 12), ("Afternoon", 12, 17), ("Evening", 17, 24))
+
+
+@dataclass
+class Day:
+    date: object
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Picker:
+    doctor: object
+    mode: str
+    modes: list
+    days: list
+    day: object
+    parts: list = field(default_factory=list)
+    next_available: object = None
+
+
+def offered_modes(doctor):
+    modes = []
+    if doctor.offers_in_person:
+        modes.append((Mode.IN_PERSON, Mode.IN_PERSON.label, doctor.fee_in_person))
+    if doctor.offers_online:
+        modes.append((Mode.ONLINE, Mode.ONLINE.label, doctor.fee_online))
+    return modes
+
+
+def _midnight(day, zone):
+    return timezone.make_aware(datetime.combine(day, time.min), zone)
+
+
+def _label(day, today):
+    if day == today:
+        return "Today"
+    if day == today + timedelta(days=1):
+        return "Tomorrow"
+    return f"{day:%a}, {day.day} {day:%b}"
+
+
+def build_picker(doctor, *, mode=None, day=None, now=None) -> Picker:
+    """Everything the picker shows, in the active (viewer's) zone; four queries,
+    plus four more only when the week is empty and the next free slot is sought."""
+    now = now or timezone.now()
+    zone = timezone.get_current_timezone()
+    modes = offered_modes(doctor)
+    codes = [code for code, _, _ in modes]
+    mode = mode if mode in codes else (codes[0] if codes else Mode.IN_PERSON)
+    today = timezone.localtime(now, zone).date()
+    week = [today + timedelta(days=n) for n in range(DAYS_SHOWN)]
+    slots = free_slots_for_doctor(
+        doctor,
+        window_start=_midnight(week[0], zone),
+        window_end=_midnight(week[-1] + timedelta(days=1), zone),
+        now=now,
+        mode=mode,
+    )
+    by_day = {}
+    for slot in slots:
+        by_day.setdefault(timezone.localtime(slot.start, zone).date(), []).append(slot)
+    if day not in week:
+        day = next((d for d in week if by_day.get(d)), today)
+    picker = Picker(
+        doctor=doctor,
+        mode=mode,
+        modes=modes,
+        days=[Day(d, _label(d, today), len(by_day.get(d, [])), d == day) for d in week],
+        day=day,
+    )
+    for name, first_hour, last_hour in PARTS:
+        chosen = [
+            s for s in by_day.get(day, []) if first_hour <= timezone.localtime(s.start, zone).hour < last_hour
+        ]
+        if chosen:
+            picker.parts.append((name, chosen))
+    if not picker.parts:
+        later = [s for d in week if d > day for s in by_day.get(d, [])]
+        if later:
+            picker.next_available = later[0]
+        else:
+            beyond = free_slots_for_doctor(
+                doctor,
+                window_start=_midnight(week[-1] + timedelta(days=1), zone),
+                window_end=_midnight(today + timedelta(days=NEXT_AVAILABLE_SEARCH_DAYS), zone),
+                now=now,
+                mode=mode,
+            )
+            picker.next_available = beyond[0] if beyond else None
+    return picker

@@ -1,0 +1,41 @@
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def zone_differs(appointment_or_doctor) -> bool:
+    """True when the viewer's active zone is not the doctor's: times must then name their zone."""
+    doctor = getattr(appointment_or_doctor, "doctor", appointment_or_doctor)
+    return timezone.get_current_timezone_name() != doctor.time_zone
+
+
+@register.filter
+def zone_abbr(moment) -> str:
+    """The short name of the active zone at that moment: IST, GMT, BST, EST..."""
+    return timezone.localtime(moment).tzname() or timezone.get_current_timezone_name()
+
+
+@register.simple_tag
+def slot_url(picker, slot, moving=None):
+    from appointments.views.booking import slot_link
+
+    return slot_link(picker, slot, moving)
+
+
+@register.simple_tag
+def picker_query(picker, **changes):
+    """The picker's query string with some values changed (day, mode)."""
+    from urllib.parse import urlencode
+
+    values = {"day": picker.day.isoformat(), "mode": picker.mode}
+    values.update({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in changes.items()})
+    return urlencode(values)
+
+
+@register.filter
+def status_label(value) -> str:
+    from appointments.models import Appointment
+
+    return Appointment.Status(value).label if value in Appointment.Status.values else value

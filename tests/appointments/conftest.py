@@ -1,0 +1,36 @@
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from appointments.models import Mode
+from appointments.selectors import free_slots_for_doctor
+from tests.factories import PatientFactory, bookable_doctor
+
+
+@pytest.fixture
+def clinic_doctor(db):
+    """Verified, with online hours 09:00-13:00 and clinic hours 13:00-17:00 daily (Asia/Kolkata)."""
+    return bookable_doctor(full_name="Dr. Asha Rao")
+
+
+@pytest.fixture
+def booker(db):
+    return PatientFactory(full_name="Priya Nair", email="priya.booker@example.com")
+
+
+def next_slot(doctor, mode=Mode.IN_PERSON, *, after=None, index=0):
+    """A free slot of `doctor` in `mode`, from tomorrow on."""
+    start = after or timezone.now() + timedelta(days=1)
+    slots = free_slots_for_doctor(doctor, window_start=start, window_end=start + timedelta(days=3), mode=mode)
+    return slots[index]
+
+
+def local(doctor, day_offset, hour, minute=0):
+    zone = (
+        timezone.get_current_timezone()
+        if doctor is None
+        else __import__("zoneinfo").ZoneInfo(doctor.time_zone)
+    )
+    day = timezone.localtime(timezone.now(), zone).date() + timedelta(days=day_offset)
+    return datetime.combine(day, time(hour, minute), zone)
