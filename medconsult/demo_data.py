@@ -1,7 +1,8 @@
 """The people seed_demo creates: plain data built from a seeded random generator.
 
 Nothing here touches the database, so the same call always describes the same
-doctors and patients, and seed_demo can apply them again without duplicates.
+doctors and patients (and their weekly hours, leave and appointments), and
+seed_demo can apply them again without duplicates.
 Names of specialties, cities, localities and languages match the reference
 data migration (profiles/migrations/0002_reference_data.py).
 """
@@ -591,6 +592,235 @@ def build_patients(*, demo_email: str) -> list[PatientSpec]:
             )
         )
     return patients
+
+
+# --- Availability and appointments ----------------------------------------------------------
+#
+# Dates here are offsets from "today" in the doctor's zone, so the same call
+# describes the same week whatever day seed_demo runs; the times of day come
+# from each doctor's own weekly hours (medconsult/demo_appointments.py finds
+# free slots in them).
+
+ONLINE, IN_PERSON = "ONLINE", "IN_PERSON"
+MON_TO_FRI, MON_TO_SAT = range(5), range(6)
+SLOT_LENGTHS = (15, 20, 30)
+DEFAULT_NOTICE_MINUTES, DEFAULT_HORIZON_DAYS = 120, 30
+
+# The one doctor whose clinic visits wait for acceptance: in the demo
+# patient's city, so Rahul Sharma can show a request and its answers.
+APPROVAL_DOCTOR = "Pediatrician, Pune"
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    weekday: int  # Monday 0
+    start: datetime.time
+    end: datetime.time
+    slot_minutes: int
+    mode: str
+    clinic: str | None = None  # the clinic's name; None for video
+
+
+@dataclass(frozen=True)
+class BookingSettingsSpec:
+    doctor: str  # email
+    min_notice_minutes: int = DEFAULT_NOTICE_MINUTES
+    horizon_days: int = DEFAULT_HORIZON_DAYS
+    approval_required: bool = False
+
+
+@dataclass(frozen=True)
+class LeaveSpec:
+    doctor: str  # email
+    first_day: int  # days from today
+    days: int
+    note: str
+
+
+@dataclass(frozen=True)
+class VisitSpec:
+    doctor: str  # email
+    patient: str  # email
+    mode: str
+    day: int  # days from today; negative: in the past
+    # Today only: a slot that is already over (in either mode, if the planned
+    # one has none), else one still to come.
+    ended: bool
+    status: str  # where the appointment ends up (an Appointment.Status value)
+    reason: str
+    by: str = ""  # who cancelled or declined: patient, doctor or system
+    note: str = ""  # their reason
+
+    @property
+    def is_past(self) -> bool:
+        return self.day < 0 or self.ended
+
+
+@dataclass(frozen=True)
+class Schedule:
+    rules: dict[str, list[RuleSpec]]  # doctor email -> weekly hours
+    settings: list[BookingSettingsSpec]
+    leave: list[LeaveSpec]
+    visits: list[VisitSpec]
+    demo_doctor: str  # email
+    approval_doctor: str
+
+
+def _hours(weekdays, start, end, minutes, mode, clinic=None) -> list[RuleSpec]:
+    start, end = datetime.time.fromisoformat(start), datetime.time.fromisoformat(end)
+    return [RuleSpec(day, start, end, minutes, mode, clinic) for day in weekdays]
+
+
+def weekly_rules(spec: DoctorSpec, number: int) -> list[RuleSpec]:
+    """Video in the mornings, the clinic in the evenings, only in the modes the
+    doctor offers; no two rules of a day overlap (a doctor is in one place)."""
+    first, second = spec.clinics[0].name, spec.clinics[-1].name
+    if number == 0:
+        # The demo doctor works every day, clinic hours included, so whenever
+        # seed_demo runs her "today" has a visit that is over or one to come.
+        return [
+            *_hours(MON_TO_SAT, "09:00", "12:00", 15, ONLINE),
+            *_hours(MON_TO_FRI, "17:00", "20:00", 20, IN_PERSON, first),
+            *_hours([5], "14:00", "17:00", 20, IN_PERSON, second),
+            *_hours([6], "10:00", "13:00", 20, IN_PERSON, second),
+        ]
+    minutes = SLOT_LENGTHS[number % len(SLOT_LENGTHS)]
+    if spec.offers_online and spec.offers_in_person:
+        rules = [
+            *_hours(MON_TO_SAT, "09:00", "12:00", minutes, ONLINE),
+            *_hours(MON_TO_FRI, "17:00", "20:00", minutes, IN_PERSON, first),
+        ]
+        if second != first:
+            rules += _hours([5], "15:00", "18:00", minutes, IN_PERSON, second)
+        return rules
+    if spec.offers_in_person:
+        return [
+            *_hours(MON_TO_SAT, "10:00", "13:00", minutes, IN_PERSON, first),
+            *_hours(MON_TO_FRI, "17:00", "20:00", minutes, IN_PERSON, second),
+        ]
+    return [
+        *_hours(MON_TO_SAT, "09:00", "12:00", minutes, ONLINE),
+        *_hours(MON_TO_FRI, "18:00", "21:00", minutes, ONLINE),
+    ]
+
+
+# doctor | minimum notice (minutes) | horizon (days) | approval mode
+_SETTINGS = """
+approval doctor       | 120  | 30 | yes
+Cardiologist, Kolkata | 1440 | 14 | no
+Orthopedist, Chennai  | 60   | 60 | no
+"""
+
+# doctor | first day (from today) | days | note
+_LEAVE = """
+demo doctor               | 10 | 1 | Dermatology conference in Mumbai
+Ophthalmologist, Pune     | 2  | 3 | Family wedding
+Dermatologist, Chandigarh | 5  | 5 | Annual leave
+Cardiologist, Bengaluru   | 1  | 1 | Free medical camp in Mysuru
+"""
+
+# doctor | patient (first name) | video or clinic | day: days from today, or today's
+# "earlier" (already over) or "later" slots | final status | reason for the visit |
+# who cancelled or declined | why
+_VISITS = """
+demo doctor | Rahul    | clinic | -28     | COMPLETED       | Acne on the forehead and cheeks for three months | |
+demo doctor | Ananya   | video  | -21     | COMPLETED       | Itchy rash on both arms after changing soap | |
+demo doctor | Rahul    | video  | -14     | COMPLETED       | Follow-up on acne treatment; the skin feels dry | |
+demo doctor | Mohammed | video  | -12     | NO_SHOW         | Dark patches on the back of the neck | |
+demo doctor | Sunita   | video  | -9      | COMPLETED       | Hair fall for six months | |
+demo doctor | Gurpreet | video  | -6      | CANCELLED       | Red, scaly patches on the scalp | patient | Feeling much better; will book again if it comes back.
+demo doctor | Vikas    | video  | -5      | COMPLETED       | Psoriasis flare on the elbows | |
+demo doctor | Rahul    | clinic | -3      | CANCELLED       | Skin tag on the neck | doctor | Called away for an emergency at the hospital. Please book another slot.
+demo doctor | Ananya   | video  | -2      | EXPIRED         | Flaking scalp and itching | |
+demo doctor | Vikas    | video  | -1      | COMPLETED       | Review of blood reports for hair loss | |
+demo doctor | Vikas    | video  | earlier | COMPLETED       | Follow-up on the psoriasis cream | |
+demo doctor | Ananya   | video  | earlier | CONFIRMED       | Eczema on the hands flaring up again | |
+demo doctor | Rahul    | clinic | later   | CONFIRMED       | A mole on the back that has changed shape | |
+demo doctor | Mohammed | clinic | later   | CONFIRMED       | Warts on two fingers | |
+demo doctor | Mohammed | video  | 1       | EXPIRED         | Itching at night | |
+demo doctor | Sunita   | clinic | 1       | CONFIRMED       | Pigmentation on the cheeks | |
+demo doctor | Gurpreet | clinic | 2       | CONFIRMED       | Hair thinning at the crown | |
+demo doctor | Rahul    | video  | 2       | PENDING_PAYMENT | Which sunscreen to use with the new cream | |
+demo doctor | Rahul    | clinic | 3       | CONFIRMED       | Acne review after three months of treatment | |
+demo doctor | Vikas    | clinic | 4       | CANCELLED       | Laser consultation for acne scars | patient | Travelling for work that week.
+demo doctor | Ananya   | clinic | 5       | CONFIRMED       | Chemical peel consultation | |
+demo doctor | Gurpreet | clinic | 6       | CONFIRMED       | Brittle, discoloured toenail | |
+approval doctor | Rahul    | clinic | -20 | COMPLETED | Fever and cough in my daughter for three days | |
+approval doctor | Rahul    | clinic | -12 | DECLINED  | Rash on my daughter's cheeks | doctor | Fully booked that evening; an online consultation would be quicker.
+approval doctor | Mohammed | clinic | -4  | DECLINED  | Growth check for my son | system | The doctor did not respond in time.
+approval doctor | Vikas    | clinic | 1   | CONFIRMED | Recurring ear pain in my six-year-old | |
+approval doctor | Rahul    | clinic | 2   | REQUESTED | Second MMR dose for my two-year-old daughter | |
+approval doctor | Ananya   | clinic | 3   | REQUESTED | Vaccination schedule for my newborn | |
+approval doctor | Sunita   | clinic | 4   | DECLINED  | Well-baby check for my granddaughter | doctor | I am in surgery that evening; please pick another day.
+Ophthalmologist, Pune        | Rahul    | clinic | -25 | COMPLETED       | Blurred vision when reading; need new glasses | |
+Ophthalmologist, Pune        | Rahul    | clinic | 8   | CONFIRMED       | Yearly eye check | |
+Gastroenterologist, Pune     | Rahul    | video  | -10 | NO_SHOW         | Acidity and bloating after meals | |
+Gastroenterologist, Pune     | Rahul    | video  | 4   | EXPIRED         | Follow-up for acidity | |
+General Physician, Mumbai    | Rahul    | video  | -7  | COMPLETED       | Fever and body ache for two days | |
+General Physician, Mumbai    | Vikas    | video  | 2   | PENDING_PAYMENT | Cold and sore throat since yesterday | |
+Orthopedist, Chennai         | Ananya   | clinic | -8  | COMPLETED       | Knee pain after running | |
+Orthopedist, Chennai         | Ananya   | clinic | 6   | CONFIRMED       | Knee review after physiotherapy | |
+General Physician, Hyderabad | Mohammed | clinic | -15 | COMPLETED       | Diabetes review with the HbA1c report | |
+General Physician, Hyderabad | Mohammed | clinic | 3   | CONFIRMED       | Blood pressure follow-up | |
+Cardiologist, Ahmedabad      | Sunita   | video  | -11 | COMPLETED       | Palpitations while on thyroid medication | |
+General Physician, Chandigarh | Gurpreet | clinic | 2  | CONFIRMED       | Persistent cough and cold | |
+Endocrinologist, Delhi       | Vikas    | clinic | -18 | COMPLETED       | Cholesterol report review | |
+Dentist, Delhi               | Vikas    | clinic | 1   | CANCELLED       | Sensitivity in a lower tooth | doctor | The clinic is closed for repairs that day; sorry for the trouble.
+"""
+
+
+def _rows(table: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.split("|")] for line in table.strip().splitlines()]
+
+
+def build_schedule(doctors: list[DoctorSpec], patients: list[PatientSpec]) -> Schedule:
+    """Weekly hours for every verified doctor, their booking settings, some
+    leave, and the appointments, with doctors and patients resolved to emails."""
+    verified = [(number, spec) for number, spec in enumerate(doctors) if spec.status == "VERIFIED"]
+
+    def doctor(key: str) -> DoctorSpec:
+        if key == "demo doctor":
+            return doctors[0]
+        if key == "approval doctor":
+            key = APPROVAL_DOCTOR
+        specialty, city = (part.strip() for part in key.split(","))
+        for _, spec in verified:
+            if spec.specialties[0] == specialty and spec.clinics[0].city == city:
+                return spec
+        raise ValueError(f"No verified demo doctor is a {specialty} in {city}.")
+
+    first_names = {spec.full_name.split()[0]: spec.email for spec in patients}
+    special = {
+        doctor(key).email: BookingSettingsSpec(
+            doctor(key).email, int(notice), int(horizon), approval == "yes"
+        )
+        for key, notice, horizon, approval in _rows(_SETTINGS)
+    }
+    modes = {"video": ONLINE, "clinic": IN_PERSON}
+    return Schedule(
+        rules={spec.email: weekly_rules(spec, number) for number, spec in verified},
+        settings=[special.get(spec.email, BookingSettingsSpec(spec.email)) for _, spec in verified],
+        leave=[
+            LeaveSpec(doctor(key).email, int(first), int(days), note)
+            for key, first, days, note in _rows(_LEAVE)
+        ],
+        visits=[
+            VisitSpec(
+                doctor=doctor(key).email,
+                patient=first_names[patient],
+                mode=modes[mode],
+                day=0 if day in ("earlier", "later") else int(day),
+                ended=day == "earlier",
+                status=status,
+                reason=reason,
+                by=by,
+                note=note,
+            )
+            for key, patient, mode, day, status, reason, by, note in _rows(_VISITS)
+        ],
+        demo_doctor=doctors[0].email,
+        approval_doctor=doctor(APPROVAL_DOCTOR).email,
+    )
 
 
 # --- Files ----------------------------------------------------------------------------------

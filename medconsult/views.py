@@ -1,10 +1,20 @@
 """Pages that compose the apps: the home page and each role's dashboard."""
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from accounts.decorators import doctor_required, patient_required
+from appointments import list_selectors
 from profiles.services import profile_ensure
+
+# How many rows each dashboard card shows before its "See all" link.
+PATIENT_UPCOMING_ROWS = 5
+DOCTOR_TODAY_ROWS = 10
+DOCTOR_REQUEST_ROWS = 5
+DOCTOR_WEEK_ROWS = 5
 
 # Shortcuts on the home page; each opens the doctor search with that query.
 POPULAR_SEARCHES = [
@@ -34,11 +44,30 @@ def dashboard(request):
 
 @patient_required
 def patient_dashboard(request):
+    profile = profile_ensure(user=request.user)
+    upcoming = list_selectors.patient_appointments(request.user, tab="upcoming")[:PATIENT_UPCOMING_ROWS]
     return render(
-        request, "medconsult/patient_dashboard.html", {"profile": profile_ensure(user=request.user)}
+        request,
+        "medconsult/patient_dashboard.html",
+        {"profile": profile, "upcoming": list(upcoming), "now": timezone.now()},
     )
 
 
 @doctor_required
 def doctor_dashboard(request):
-    return render(request, "medconsult/doctor_dashboard.html", {"profile": profile_ensure(user=request.user)})
+    """The doctor's day: today's list, requests waiting for an answer, the week ahead."""
+    profile = profile_ensure(user=request.user)
+    now = timezone.now()
+    waiting = list_selectors.doctor_waiting_requests(profile, now=now)
+    today = list_selectors.doctor_local_today(profile, now=now)
+    context = {
+        "profile": profile,
+        "today": today,
+        "week_first": today + timedelta(days=1),
+        "week_last": today + timedelta(days=7),
+        "today_rows": list(list_selectors.doctor_today(profile, now=now)[:DOCTOR_TODAY_ROWS]),
+        "requests_waiting": waiting.count(),
+        "request_rows": list(waiting[:DOCTOR_REQUEST_ROWS]),
+        "week_rows": list(list_selectors.doctor_week(profile, now=now)[:DOCTOR_WEEK_ROWS]),
+    }
+    return render(request, "medconsult/doctor_dashboard.html", context)

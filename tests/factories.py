@@ -111,8 +111,9 @@ class DoctorProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DoctorProfile
 
-    user = factory.SubFactory(DoctorFactory)
-    full_name = factory.LazyAttribute(lambda o: o.user.full_name)
+    full_name = factory.LazyFunction(lambda: f"Dr. {fake.name()}")
+    # The account carries the same name, as profiles.services keeps them in step.
+    user = factory.SubFactory(DoctorFactory, full_name=factory.SelfAttribute("..full_name"))
     slug = factory.Sequence(lambda n: f"doctor-{n}")
 
 

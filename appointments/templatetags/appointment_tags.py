@@ -4,11 +4,22 @@ from django.utils import timezone
 register = template.Library()
 
 
+def viewer_zone_key() -> str:
+    # The zone's key ("Asia/Kolkata"); Django's get_current_timezone_name() may
+    # give an abbreviation ("-04") for fixed-offset zones.
+    return str(timezone.get_current_timezone())
+
+
+@register.simple_tag
+def viewer_zone() -> str:
+    return viewer_zone_key()
+
+
 @register.filter
 def zone_differs(appointment_or_doctor) -> bool:
     """True when the viewer's active zone is not the doctor's: times must then name their zone."""
     doctor = getattr(appointment_or_doctor, "doctor", appointment_or_doctor)
-    return timezone.get_current_timezone_name() != doctor.time_zone
+    return viewer_zone_key() != doctor.time_zone
 
 
 @register.filter

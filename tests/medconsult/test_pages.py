@@ -31,12 +31,15 @@ def test_pages_carry_security_headers_and_no_inline_script(client):
 
 def test_header_navigation_depends_on_role(client_for, patient, doctor):
     patient_page = client_for(patient).get(reverse("home")).content.decode()
-    assert ">Appointments<" in patient_page
+    assert f'href="{reverse("patient_dashboard")}"' in patient_page
+    assert reverse("appointments:patient_list") in patient_page
     assert 'name="q"' in patient_page
 
     doctor_page = client_for(doctor).get(reverse("home")).content.decode()
-    assert ">Appointments<" not in doctor_page
+    assert f'href="{reverse("patient_dashboard")}"' not in doctor_page
+    assert 'id="header-q"' not in doctor_page
     assert reverse("doctor_dashboard") in doctor_page
+    assert reverse("appointments:doctor_list") in doctor_page
 
 
 def test_unknown_page_is_a_styled_404(client):

@@ -1,12 +1,28 @@
 import io
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.core import mail
 from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
 from accounts.signals import user_registered
+from appointments.models import (
+    Appointment,
+    AppointmentEvent,
+    AvailabilityException,
+    AvailabilityRule,
+    BookingSettings,
+    Mode,
+)
+from core.models import Notification
 from medconsult.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from profiles.models import Clinic, DoctorDocument, DoctorProfile, PatientProfile, Qualification, Specialty
 from profiles.services import doctor_missing_requirements
@@ -14,6 +30,14 @@ from profiles.services import doctor_missing_requirements
 pytestmark = pytest.mark.django_db
 
 Status = DoctorProfile.Status
+Visit = Appointment.Status
+KOLKATA = ZoneInfo("Asia/Kolkata")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # seed_demo hashes the demo password with the first hasher; the real one is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _seed(**options):
@@ -218,6 +242,14 @@ def test_seed_demo_twice_keeps_counts_and_files(seeded, settings):
             "photos": sorted(DoctorProfile.objects.exclude(photo="").values_list("photo", flat=True)),
             "files": sum(1 for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
             + sum(1 for p in Path(settings.PRIVATE_MEDIA_ROOT).rglob("*") if p.is_file()),
+            "appointments": sorted(Appointment.objects.values_list("pk", "status", "start")),
+            "events": AppointmentEvent.objects.count(),
+            "notifications": Notification.objects.count(),
+            "rules": sorted(AvailabilityRule.objects.values_list("pk", flat=True)),
+            "exceptions": sorted(AvailabilityException.objects.values_list("pk", "date", "end_date")),
+            "settings": sorted(
+                BookingSettings.objects.values_list("doctor_id", "min_notice_minutes", "horizon_days")
+            ),
         }
 
     before = snapshot()
@@ -231,3 +263,224 @@ def test_seed_demo_prints_the_summary_before_the_logins(seeded):
 
     assert summary < seeded.index("Demo logins (password for all: demo-pass-2026):")
     assert "doctor@medconsult.local" in seeded
+
+
+# --- Availability ----------------------------------------------------------------------------
+
+
+def _minutes(moment):
+    return moment.hour * 60 + moment.minute
+
+
+def test_seed_demo_gives_every_verified_doctor_weekly_hours_in_the_modes_offered(seeded):
+    doctors = DoctorProfile.objects.prefetch_related("availability_rules", "clinics")
+
+    for doctor in doctors:
+        rules = list(doctor.availability_rules.all())
+        if doctor.status != Status.VERIFIED:
+            assert rules == [], doctor.full_name
+            continue
+        offered = {Mode.ONLINE} if doctor.offers_online else set()
+        offered |= {Mode.IN_PERSON} if doctor.offers_in_person else set()
+        assert {rule.mode for rule in rules} == offered, doctor.full_name
+        clinics = {clinic.pk for clinic in doctor.clinics.all()}
+        for rule in rules:
+            assert (rule.clinic_id in clinics) if rule.mode == Mode.IN_PERSON else rule.clinic_id is None
+            assert rule.slot_minutes in (15, 20, 30)
+            assert _minutes(rule.end) - _minutes(rule.start) >= rule.slot_minutes
+        # The doctor is in one place at a time: no two rules of a day overlap.
+        for weekday in range(7):
+            day = sorted((r for r in rules if r.weekday == weekday), key=lambda r: r.start)
+            assert all(a.end <= b.start for a, b in pairwise(day)), (doctor.full_name, weekday)
+    verified = doctors.filter(status=Status.VERIFIED)
+    assert {r.slot_minutes for r in AvailabilityRule.objects.all()} == {15, 20, 30}
+    assert BookingSettings.objects.filter(doctor__in=verified).count() == verified.count()
+    assert (
+        BookingSettings.objects.exclude(min_notice_minutes=120, horizon_days=30).count() >= 2
+    )  # a couple of doctors with their own notice and horizon
+
+
+def test_seed_demo_puts_a_few_doctors_on_leave_in_the_next_two_weeks(seeded):
+    today = timezone.localdate(timezone=KOLKATA)
+
+    leave = AvailabilityException.objects.filter(kind=AvailabilityException.Kind.LEAVE)
+
+    assert leave.values("doctor").distinct().count() >= 3
+    for row in leave:
+        assert today <= row.date <= row.end_date <= today + timedelta(days=14)
+        assert row.note
+        on_leave = Appointment.objects.filter(
+            doctor=row.doctor,
+            status__in=Appointment.ACTIVE,
+            start__gte=datetime.combine(row.date, datetime.min.time(), tzinfo=KOLKATA),
+            start__lt=datetime.combine(row.end_date + timedelta(days=1), datetime.min.time(), tzinfo=KOLKATA),
+        )
+        assert not on_leave.exists()
+
+
+def test_seed_demo_has_exactly_one_approval_mode_doctor_named_in_the_summary(seeded):
+    approving = BookingSettings.objects.filter(approval_required=True).select_related("doctor__user")
+
+    assert approving.count() == 1
+    doctor = approving.get().doctor
+    assert doctor.status == Status.VERIFIED
+    assert doctor.offers_in_person
+    assert f"Approval mode (clinic visits wait for the doctor to accept): {doctor.full_name}, " in seeded
+    assert doctor.user.email in seeded
+    # Requests wait for this doctor and no other.
+    requested = Appointment.objects.filter(status=Visit.REQUESTED)
+    assert requested.exists()
+    assert set(requested.values_list("doctor", flat=True)) == {doctor.pk}
+
+
+# --- Appointments -------------------------------------------------------------------------------
+
+
+def test_seed_demo_appointments_cover_every_status_with_their_history(seeded):
+    appointments = Appointment.objects.prefetch_related("events")
+    demo_patient = User.objects.get(email="patient@medconsult.local")
+    now = timezone.now()
+
+    assert set(appointments.values_list("status", flat=True)) == set(Visit.values)
+    mine = appointments.filter(patient=demo_patient)
+    assert {Visit.COMPLETED, Visit.CONFIRMED, Visit.REQUESTED, Visit.PENDING_PAYMENT} <= set(
+        mine.values_list("status", flat=True)
+    )
+    assert mine.filter(start__lt=now).exists()
+    assert mine.filter(start__gt=now).exists()
+    for appointment in appointments:
+        history = [(e.from_status, e.to_status) for e in appointment.events.all()]
+        assert history[0][0] == "", appointment
+        assert history[-1][1] == appointment.status, appointment
+        assert all(a[1] == b[0] for a, b in pairwise(history)), appointment
+        if appointment.status in (Visit.CANCELLED, Visit.DECLINED):
+            assert list(appointment.events.all())[-1].reason, appointment
+        if appointment.status in (Visit.COMPLETED, Visit.NO_SHOW):
+            assert appointment.start < now
+    assert all(appointment.fee > 0 for appointment in appointments)
+
+
+def _overlaps(rows):
+    """Pairs of (owner, start, end) rows of one owner that overlap in time."""
+    rows = sorted(rows)
+    return [(a, b) for a, b in pairwise(rows) if a[0] == b[0] and b[1] < a[2]]
+
+
+def test_seed_demo_no_doctor_or_patient_is_in_two_places_at_once(seeded):
+    active = Appointment.objects.filter(status__in=Appointment.ACTIVE)
+
+    assert _overlaps(active.values_list("doctor_id", "start", "end")) == []
+    assert _overlaps(Appointment.objects.values_list("doctor_id", "start", "end")) == []
+    assert _overlaps(Appointment.objects.values_list("patient_id", "start", "end")) == []
+
+
+def test_seed_demo_upcoming_appointments_sit_on_free_slots_and_notify_in_the_app(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        _seed()
+    now = timezone.now()
+
+    upcoming = Appointment.objects.filter(start__gt=now).select_related("doctor")
+    assert upcoming.count() >= 10
+    for appointment in upcoming:
+        local = appointment.start.astimezone(KOLKATA)
+        on_rule = [
+            rule
+            for rule in AvailabilityRule.objects.filter(
+                doctor=appointment.doctor, weekday=local.weekday(), mode=appointment.mode
+            )
+            if rule.start <= local.time()
+            and (_minutes(local) - _minutes(rule.start)) % rule.slot_minutes == 0
+            and appointment.end - appointment.start == timedelta(minutes=rule.slot_minutes)
+            and _minutes(local) + rule.slot_minutes <= _minutes(rule.end)
+            and rule.clinic_id == appointment.clinic_id
+        ]
+        assert on_rule, appointment
+        # Booked through the service: the patient was told in the app.
+        url = reverse("appointments:detail", args=[appointment.pk])
+        assert Notification.objects.filter(user=appointment.patient, url=url).exists(), appointment
+    # ...but the seed's own messages are not emailed; later reminders still are.
+    assert mail.outbox == []
+    assert Notification.objects.filter(
+        email_status=Notification.EmailStatus.PENDING, send_after__gt=now
+    ).exists()
+
+
+def _demo_doctor_days():
+    """The demo doctor's appointments today and in the next 7 days, in her zone."""
+    doctor = DoctorProfile.objects.get(user__email="doctor@medconsult.local")
+    today = timezone.localdate(timezone=KOLKATA)
+    # Visits that happen(ed): what makes the doctor's day worth a look.
+    shown = Appointment.objects.filter(doctor=doctor).exclude(
+        status__in=[Visit.EXPIRED, Visit.DECLINED, Visit.CANCELLED]
+    )
+    days = [a.start.astimezone(KOLKATA).date() for a in shown]
+    return (
+        sum(1 for day in days if day == today),
+        sum(1 for day in days if today < day <= today + timedelta(days=7)),
+    )
+
+
+def test_seed_demo_gives_the_demo_doctor_a_today_and_a_week(seeded):
+    today, week = _demo_doctor_days()
+
+    assert today >= 1
+    assert week >= 5
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 29, 6, 0, tzinfo=KOLKATA),  # Sunday before the clinic opens
+        datetime(2026, 11, 29, 11, 0, tzinfo=KOLKATA),  # Sunday, clinic under way
+        datetime(2026, 11, 28, 23, 30, tzinfo=KOLKATA),  # Saturday night, nothing left to book
+    ],
+    ids=["sunday-dawn", "sunday-late-morning", "saturday-night"],
+)
+def test_seed_demo_has_a_today_for_the_demo_doctor_whenever_it_runs(settings, moment):
+    settings.DEBUG = True
+
+    with time_machine.travel(moment.astimezone(UTC), tick=False):
+        _seed()
+        today, week = _demo_doctor_days()
+        statuses = set(Appointment.objects.values_list("status", flat=True))
+
+    assert today >= 1
+    assert week >= 5
+    assert statuses == set(Visit.values)
+
+
+def test_seed_demo_adds_a_fresh_spread_only_once_the_last_one_has_passed(settings):
+    settings.DEBUG = True
+    start = datetime(2026, 11, 25, 15, 0, tzinfo=KOLKATA)
+    with time_machine.travel(start.astimezone(UTC), tick=False):
+        _seed()
+    first = Appointment.objects.count()
+
+    with time_machine.travel((start + timedelta(days=3)).astimezone(UTC), tick=False):
+        output = _seed()
+        assert Appointment.objects.count() == first
+        assert "none added" in output
+    with time_machine.travel((start + timedelta(days=40)).astimezone(UTC), tick=False):
+        output = _seed()
+        today, week = _demo_doctor_days()
+
+    assert Appointment.objects.count() > first
+    assert f"{Appointment.objects.count() - first} added" in output
+    assert today >= 1
+    assert week >= 5
+    active = Appointment.objects.filter(status__in=Appointment.ACTIVE)
+    assert _overlaps(active.values_list("doctor_id", "start", "end")) == []
+    assert _overlaps(Appointment.objects.values_list("doctor_id", "start", "end")) == []
+
+
+def test_seed_demo_prints_the_appointment_counts(seeded):
+    counts = {status: Appointment.objects.filter(status=status).count() for status in Visit.values}
+    line = next(line for line in seeded.splitlines() if " appointments, " in line)
+
+    assert line.startswith(f"{sum(counts.values())} appointments, ")
+    assert f"{counts[Visit.COMPLETED]} completed" in line
+    assert f"{counts[Visit.PENDING_PAYMENT]} awaiting payment" in line
+    assert seeded.index(line) < seeded.index("Demo logins")

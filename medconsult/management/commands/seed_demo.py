@@ -1,7 +1,9 @@
 """Demo data for `make run`: known accounts for each role, a directory of doctors
-in every state of verification, and patients with complete profiles. Safe to
-run again: it finds its rows by email and puts them back as described in
-medconsult/demo_data.py, so a second run changes no counts."""
+in every state of verification, patients with complete profiles, the doctors'
+weekly hours and leave, and appointments in every status. Safe to run again:
+it finds its rows by email and puts them back as described in
+medconsult/demo_data.py, so a second run changes no counts (appointments are
+time-relative; medconsult/demo_appointments.py says when they are added)."""
 
 from collections import Counter
 
@@ -14,8 +16,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_register
+from appointments.models import Appointment
 from core.uploads import detect_document, square_thumbnail
-from medconsult import demo_data
+from medconsult import demo_appointments, demo_data
 from profiles.models import City, Clinic, DoctorDocument, Language, Locality, Qualification, Specialty
 from profiles.services import profile_ensure
 
@@ -48,6 +51,7 @@ class Command(BaseCommand):
         names = {email: full_name for email, full_name, _ in DEMO_ACCOUNTS}
         doctors = demo_data.build_doctors(demo_email=DEMO_DOCTOR, demo_name=names[DEMO_DOCTOR])
         patients = demo_data.build_patients(demo_email=DEMO_PATIENT)
+        schedule = demo_data.build_schedule(doctors, patients)
         # The password hasher is slow on purpose; one hash serves every demo login.
         password = make_password(DEMO_PASSWORD)
         now = timezone.now()
@@ -57,12 +61,19 @@ class Command(BaseCommand):
                 for email, full_name, role in DEMO_ACCOUNTS
             }
             reference = _Reference()
-            for spec in doctors:
-                _seed_doctor(
+            profiles = {
+                spec.email: _seed_doctor(
                     spec, password=password, admin=accounts[DEMO_ADMIN], reference=reference, now=now
                 )
-            for spec in patients:
-                _seed_patient(spec, password=password, reference=reference)
+                for spec in doctors
+            }
+            people = {
+                spec.email: _seed_patient(spec, password=password, reference=reference).user
+                for spec in patients
+            }
+            calendar = demo_appointments.seed_schedule(
+                schedule, profiles=profiles, patients=people, now=timezone.now()
+            )
 
         statuses = Counter(spec.status for spec in doctors)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
@@ -70,6 +81,13 @@ class Command(BaseCommand):
             f"{statuses['VERIFIED']} verified doctors, {statuses['PENDING']} pending, "
             f"{statuses['REJECTED']} rejected, {len(patients)} patients."
         )
+        approver = calendar.approval_doctor
+        self.stdout.write(
+            f"Weekly hours for {calendar.doctors_with_hours} doctors, {calendar.doctors_on_leave} with leave "
+            f"coming up. Approval mode (clinic visits wait for the doctor to accept): "
+            f"{approver.full_name}, {approver.user.email}."
+        )
+        self.stdout.write(_appointments_line(calendar))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, _, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role.label:<8} {email}")
@@ -87,6 +105,19 @@ class Command(BaseCommand):
         user.is_active = True
         user.save(update_fields=["password", "is_active"])
         return user
+
+
+def _appointments_line(calendar):
+    counts = ", ".join(
+        f"{calendar.by_status[status]} {label.lower()}"
+        for status, label in Appointment.Status.choices
+        if calendar.by_status[status]
+    )
+    total = sum(calendar.by_status.values())
+    added = (
+        f"{calendar.added} added" if calendar.added else "none added (the demo doctor has some from today on)"
+    )
+    return f"{total} appointments, {calendar.upcoming} upcoming, {added}: {counts}."
 
 
 class _Reference:
