@@ -116,6 +116,12 @@ class DoctorProfile(models.Model):
     fee_in_person = models.PositiveIntegerField("clinic fee (paise)", null=True, blank=True)
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default=DEFAULT_TIME_ZONE)
 
+    # The next free slot per mode, owned here so search can filter and sort on it;
+    # kept current by appointments (every booking change, rules, leave, settings)
+    # and by `manage.py refresh_next_available` as time passes.
+    next_online_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_in_person_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     rejection_reason = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

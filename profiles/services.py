@@ -17,6 +17,7 @@ from accounts.models import User
 from core.audit import audit_record
 from core.notifications import notify
 from profiles.models import Clinic, DoctorDocument, DoctorProfile, PatientProfile, Qualification
+from profiles.signals import doctor_verified
 
 Status = DoctorProfile.Status
 
@@ -275,10 +276,14 @@ def doctor_submit(*, profile):
 def doctor_verify(*, profile, actor, request=None):
     """PENDING -> VERIFIED, by staff.
 
-    Side effects: notification and email to the doctor; audit row.
+    Side effects: notification and email to the doctor; audit row; after
+    commit, profiles.signals.doctor_verified (appointments computes the
+    doctor's next free slots).
     """
     with transaction.atomic():
         profile = _decide(profile, actor=actor, to=Status.VERIFIED)
+        pk = profile.pk
+        transaction.on_commit(lambda: doctor_verified.send(sender=DoctorProfile, doctor_id=pk))
         audit_record(
             action="verification.approved", actor=actor, target=profile, subject=profile.user, request=request
         )
@@ -332,6 +337,29 @@ def _decide(profile, *, actor, to, reason=""):
     profile.decided_at = timezone.now()
     profile.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at", "updated_at"])
     return profile
+
+
+# --- Next available (written by appointments, read by search) ------------------------------
+
+
+def doctors_next_available_set(*, values: dict) -> int:
+    """Store each doctor's next free slot per mode: {doctor id: (online, in person)}.
+
+    Called by appointments after any change that can move a doctor's next slot
+    and by its periodic refresher, in bulk. Only rows whose values changed are written.
+    """
+    if not values:
+        return 0
+    changed = []
+    for profile in DoctorProfile.objects.filter(pk__in=values).only(
+        "pk", "next_online_at", "next_in_person_at"
+    ):
+        online, in_person = values[profile.pk]
+        if (profile.next_online_at, profile.next_in_person_at) != (online, in_person):
+            profile.next_online_at, profile.next_in_person_at = online, in_person
+            changed.append(profile)
+    DoctorProfile.objects.bulk_update(changed, ["next_online_at", "next_in_person_at"], batch_size=1000)
+    return len(changed)
 
 
 # --- Patients ---------------------------------------------------------------------------
