@@ -24,6 +24,7 @@ from appointments.models import (
     BookingSettings,
     Mode,
 )
+from appointments.next_available import schedule_refresh
 from appointments.services import IllegalTransition, appointment_cancel
 from profiles.models import DoctorProfile
 
@@ -121,9 +122,12 @@ def check_hours(start, end, slot_minutes):
 
 
 def check_date(doctor, day, *, now=None):
-    """Not a day that has already passed in the doctor's zone."""
-    if day < timezone.localdate(now or timezone.now(), timezone=zone_of(doctor)):
+    """Not a day that has already passed in the doctor's zone, nor one beyond next year."""
+    today = timezone.localdate(now or timezone.now(), timezone=zone_of(doctor))
+    if day < today:
         raise AvailabilityError("That date has already passed.", field="date")
+    if day > today + timedelta(days=MAX_LEAVE_DAYS):
+        raise AvailabilityError("Please pick a date within the next year.", field="date")
 
 
 def check_leave(first, last):
@@ -155,6 +159,7 @@ def rule_add(*, doctor, weekday, start, end, slot_minutes, mode, clinic=None) ->
         clash = _overlapping(AvailabilityRule.objects.filter(doctor=doctor, weekday=weekday), start, end)
         if clash:
             raise AvailabilityError(f"Overlaps {clash}.")
+        schedule_refresh(doctor.pk)
         return AvailabilityRule.objects.create(
             doctor=doctor,
             weekday=weekday,
@@ -178,6 +183,7 @@ def rule_remove(*, rule, now=None) -> Change:
     with transaction.atomic():
         _lock_doctor(doctor)
         rule.delete()
+        schedule_refresh(doctor.pk)
         tz = zone_of(doctor)
         candidates = (
             Appointment.objects.filter(doctor=doctor, status__in=Appointment.ACTIVE, end__gt=now)
@@ -288,6 +294,7 @@ def exception_add(
         if kind == Kind.EXTRA:
             _check_extra_fits(doctor, date, start, end)
         exception = AvailabilityException.objects.create(**fields)
+        schedule_refresh(doctor.pk)
         colliding = (
             colliding_appointments(doctor=doctor, start=window[0], end=window[1], now=now) if window else []
         )
@@ -322,6 +329,7 @@ def exception_remove(*, exception, now=None) -> Change:
     with transaction.atomic():
         _lock_doctor(doctor)
         exception.delete()
+        schedule_refresh(doctor.pk)
         if exception.kind != Kind.EXTRA:
             return Change(saved=exception, colliding=[])
         tz = zone_of(doctor)
@@ -352,6 +360,7 @@ def settings_update(*, doctor, min_notice_minutes, horizon_days, approval_requir
                 "approval_required": approval_required,
             },
         )
+        schedule_refresh(doctor.pk)
     return settings
 
 

@@ -1,8 +1,13 @@
+from datetime import UTC, timedelta
+
 from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from appointments.models import Mode
+
+
+MIN_OFFSET, MAX_OFFSET = timedelta(hours=-12), timedelta(hours=14)
 
 
 class SlotField(forms.CharField):
@@ -12,12 +17,24 @@ class SlotField(forms.CharField):
         value = super().to_python(value)
         if not value:
             return None
+        invalid = forms.ValidationError("That is not a valid time. Please pick a slot from the list.")
         try:
             moment = parse_datetime(value.replace(" ", "+"))
-        except ValueError:
-            moment = None
-        if moment is None or timezone.is_naive(moment):
-            raise forms.ValidationError("That is not a valid time. Please pick a slot from the list.")
+            # No zone on Earth is further than -12 or +14 hours from UTC.
+            if (
+                moment is None
+                or timezone.is_naive(moment)
+                or not MIN_OFFSET <= moment.utcoffset() <= MAX_OFFSET
+            ):
+                raise invalid
+            moment = moment.astimezone(UTC)
+        except (ValueError, OverflowError) as error:
+            raise invalid from error
+        # Nothing real is further off than a year; refusing the rest keeps odd
+        # offsets and years away from the database and the templates.
+        now = timezone.now()
+        if not now - timedelta(days=1) <= moment <= now + timedelta(days=366):
+            raise invalid
         return moment
 
 

@@ -99,6 +99,7 @@ def notify_booked(appointment):
             kind="appointment.booked",
             title=f"New booking: {patient.get_full_name()}",
             body=f"{_line(appointment, doctor_user)}. Reason: {appointment.reason}",
+            ics=True,
         )
     elif status == "REQUESTED":
         _send(

@@ -31,6 +31,8 @@ class Picker:
     day: object
     parts: list = field(default_factory=list)
     next_available: object = None
+    earlier: object = None  # the first day of the previous week, if not in the past
+    later: object = None
 
 
 def offered_modes(doctor):
@@ -63,7 +65,14 @@ def build_picker(doctor, *, mode=None, day=None, now=None) -> Picker:
     codes = [code for code, _, _ in modes]
     mode = mode if mode in codes else (codes[0] if codes else Mode.IN_PERSON)
     today = timezone.localtime(now, zone).date()
-    week = [today + timedelta(days=n) for n in range(DAYS_SHOWN)]
+    # The week shown starts today, or at a later day asked for (a "next
+    # available" link, the "Later" arrow), within the search limit.
+    first = today
+    if day is not None and today + timedelta(days=DAYS_SHOWN) <= day < today + timedelta(
+        days=NEXT_AVAILABLE_SEARCH_DAYS
+    ):
+        first = day
+    week = [first + timedelta(days=n) for n in range(DAYS_SHOWN)]
     slots = free_slots_for_doctor(
         doctor,
         window_start=_midnight(week[0], zone),
@@ -75,13 +84,17 @@ def build_picker(doctor, *, mode=None, day=None, now=None) -> Picker:
     for slot in slots:
         by_day.setdefault(timezone.localtime(slot.start, zone).date(), []).append(slot)
     if day not in week:
-        day = next((d for d in week if by_day.get(d)), today)
+        day = next((d for d in week if by_day.get(d)), first)
     picker = Picker(
         doctor=doctor,
         mode=mode,
         modes=modes,
         days=[Day(d, _label(d, today), len(by_day.get(d, [])), d == day) for d in week],
         day=day,
+        earlier=first - timedelta(days=DAYS_SHOWN) if first > today else None,
+        later=week[-1] + timedelta(days=1)
+        if week[-1] + timedelta(days=1) < today + timedelta(days=NEXT_AVAILABLE_SEARCH_DAYS)
+        else None,
     )
     for name, first_hour, last_hour in PARTS:
         chosen = [

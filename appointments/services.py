@@ -5,6 +5,7 @@ AppointmentEvent. Notifications are written in the same transaction (the
 outbox); signals for the floors above go out after commit.
 """
 
+import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,11 +16,13 @@ from accounts.models import User
 from appointments import notices as texts
 from appointments import signals
 from appointments.models import Appointment, AppointmentEvent, Mode
+from appointments.next_available import schedule_refresh
 from appointments.selectors import bookable_window, booking_settings_for, slot_inputs
 from appointments.slots import free_slots
 
 Status = Appointment.Status
 CANCEL_NOTICE = timedelta(hours=2)
+logger = logging.getLogger(__name__)
 
 
 class BookingError(Exception):
@@ -64,11 +67,11 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     slot = _derive_slot(doctor=doctor, start=start, mode=mode, now=now)
 
     settings = booking_settings_for(doctor)
+    fee = fee_for(doctor, mode)
     if mode == Mode.ONLINE:
-        status, fee = Status.PENDING_PAYMENT, doctor.fee_online
+        status = Status.PENDING_PAYMENT
     else:
         status = Status.REQUESTED if settings.approval_required else Status.CONFIRMED
-        fee = doctor.fee_in_person
     try:
         with transaction.atomic():
             _expire_lapsed_holds(doctor=doctor, start=slot.start, end=slot.end, now=now)
@@ -82,10 +85,11 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
                     end=slot.end,
                     status=status,
                     reason=reason[:500],
-                    fee=fee or 0,
+                    fee=fee,
                     hold_expires_at=now + Appointment.HOLD if status == Status.PENDING_PAYMENT else None,
                 )
             AppointmentEvent.objects.create(appointment=appointment, actor=patient, to_status=status, at=now)
+            schedule_refresh(doctor.pk)
             texts.notify_booked(appointment)
             if status == Status.CONFIRMED:
                 texts.schedule_reminders(appointment, now=now)
@@ -93,6 +97,11 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     except IntegrityError as error:
         raise SlotTaken() from error
     return appointment
+
+
+def fee_for(doctor, mode) -> int:
+    """What a consultation in `mode` costs, in paise."""
+    return (doctor.fee_online if mode == Mode.ONLINE else doctor.fee_in_person) or 0
 
 
 def _derive_slot(*, doctor, start, mode, now, moving=None):
@@ -155,6 +164,12 @@ def _patient_in_time(appointment, now):
     return appointment.start - now >= CANCEL_NOTICE
 
 
+def patient_too_late(appointment, *, now=None) -> bool:
+    """An upcoming active appointment that the patient can no longer change online."""
+    now = now or timezone.now()
+    return appointment.is_active and appointment.start > now and not _patient_in_time(appointment, now)
+
+
 def available_actions(appointment, user, *, now=None) -> set[str]:
     """The transitions `user` can make on `appointment` right now."""
     now = now or timezone.now()
@@ -190,15 +205,31 @@ def _move(appointment, *, to, allowed_from, actor, reason="", now=None, **event_
     )
     appointment.status = to
     appointment.save(update_fields=["status", "updated_at"])
+    schedule_refresh(appointment.doctor_id)
     return event
 
 
 def _locked(appointment):
+    # Lock only the appointment row: the doctor's and patient's rows stay free.
     return (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("doctor__user", "patient")
         .get(pk=appointment.pk)
     )
+
+
+def _announce(signal, pk):
+    """A signal send for after commit. Receivers in the floors above (a refund,
+    a consultation room) are run robustly: one failing receiver neither hides
+    the others nor turns a committed change into an error page."""
+
+    def send():
+        appointment = Appointment.objects.get(pk=pk)
+        for receiver, result in signal.send_robust(sender=Appointment, appointment=appointment):
+            if isinstance(result, Exception):
+                logger.error("Receiver %s of %s failed", receiver, signal, exc_info=result)
+
+    return send
 
 
 def _send_after_commit(appointment, status):
@@ -213,7 +244,7 @@ def _send_after_commit(appointment, status):
         Status.NO_SHOW: signals.appointment_no_show,
     }[status]
     pk = appointment.pk
-    transaction.on_commit(lambda: signal.send(sender=Appointment, appointment=Appointment.objects.get(pk=pk)))
+    transaction.on_commit(_announce(signal, pk), robust=True)
 
 
 def appointment_cancel(*, appointment, actor, reason, now=None) -> Appointment:
@@ -272,12 +303,14 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
             doctor=appointment.doctor, start=start, mode=appointment.mode, now=now, moving=appointment
         )
         old_start, old_end = appointment.start, appointment.end
+        _expire_lapsed_holds(doctor=appointment.doctor, start=slot.start, end=slot.end, now=now)
         appointment.start, appointment.end, appointment.clinic_id = slot.start, slot.end, slot.clinic_id
         try:
             with transaction.atomic():
                 appointment.save(update_fields=["start", "end", "clinic", "updated_at"])
         except IntegrityError as error:
             raise SlotTaken() from error
+        schedule_refresh(appointment.doctor_id)
         AppointmentEvent.objects.create(
             appointment=appointment,
             actor=actor,

@@ -35,8 +35,23 @@ def localize(naive: datetime, tz: ZoneInfo) -> datetime | None:
 
 
 def _any_instant(naive: datetime, tz: ZoneInfo) -> datetime:
-    """Like localize, but a time in a gap still maps somewhere (for block edges)."""
-    return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    """Like localize, but a time inside a spring-forward gap maps to the moment
+    of the change (a block "until 02:30" on that night ends when 02:00 becomes 03:00)."""
+    instant = localize(naive, tz)
+    if instant is not None:
+        return instant
+    # The two readings of a missing time straddle the change; bisect to the minute.
+    low = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    high = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    low, high = min(low, high), max(low, high)
+    before = low.astimezone(tz).utcoffset()
+    while high - low > timedelta(minutes=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(tz).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return high.replace(second=0, microsecond=0)
 
 
 def _starts(day: date, start: time, end: time, minutes: int, tz: ZoneInfo):

@@ -202,12 +202,12 @@ def notification_mark_read(*, user, pk=None) -> int:
     return unread.update(read_at=timezone.now())
 
 
-def notifications_withdraw(*, key_prefix: str, now=None) -> int:
-    """Remove scheduled notifications (keys starting with `key_prefix`) that
-    have not been shown or emailed yet: a reminder for a time that changed."""
-    now = now or timezone.now()
+def notifications_withdraw(*, key_prefix: str) -> int:
+    """Remove notifications (keys starting with `key_prefix`) whose email has not
+    gone out, due or not: a reminder for a time that changed or was cancelled
+    must not reach anyone, even one waiting on a retry."""
     deleted, _ = (
-        Notification.objects.filter(key__startswith=key_prefix, send_after__gt=now)
+        Notification.objects.filter(key__startswith=key_prefix)
         .exclude(email_status=Notification.EmailStatus.SENT)
         .delete()
     )

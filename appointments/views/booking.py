@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -76,8 +77,13 @@ def book(request, slug):
             return _refused(request, doctor, str(error))
         messages.success(request, _booked_message(appointment))
         return redirect("appointments:detail", pk=appointment.pk)
-    fee = doctor.fee_online if mode == "ONLINE" else doctor.fee_in_person
-    context = {"doctor": doctor, "form": form, "start": start, "mode": mode, "fee": fee}
+    context = {
+        "doctor": doctor,
+        "form": form,
+        "start": start,
+        "mode": mode,
+        "fee": services.fee_for(doctor, mode),
+    }
     return render(request, "appointments/book.html", context, status=400 if form.errors else 200)
 
 
@@ -107,6 +113,7 @@ def _appointment_for(request, pk):
     return appointment
 
 
+@login_required
 def appointment_detail(request, pk):
     appointment = _appointment_for(request, pk)
     is_doctor = appointment.doctor.user_id == request.user.pk
@@ -115,6 +122,7 @@ def appointment_detail(request, pk):
         "is_doctor": is_doctor,
         "reason_form": ReasonForm(),
         "actions": services.available_actions(appointment, request.user),
+        "too_late_to_change": not is_doctor and services.patient_too_late(appointment),
     }
     return render(request, "appointments/detail.html", context)
 
@@ -139,31 +147,37 @@ def _with_reason(request, pk, action, *, done):
     return _act(request, pk, action, done=done, reason=form.cleaned_data["reason"])
 
 
+@login_required
 @require_POST
 def cancel(request, pk):
     return _with_reason(request, pk, services.appointment_cancel, done="The appointment is cancelled.")
 
 
+@login_required
 @require_POST
 def decline(request, pk):
     return _with_reason(request, pk, services.appointment_decline, done="The request is declined.")
 
 
+@login_required
 @require_POST
 def accept(request, pk):
     return _act(request, pk, services.appointment_accept, done="Accepted. The patient has been told.")
 
 
+@login_required
 @require_POST
 def complete(request, pk):
     return _act(request, pk, services.appointment_complete, done="Marked as completed.")
 
 
+@login_required
 @require_POST
 def no_show(request, pk):
     return _act(request, pk, services.appointment_no_show, done="Marked as a no-show.")
 
 
+@login_required
 def reschedule(request, pk):
     """GET: pick a new slot (same doctor and mode). With ?start=: confirm. POST: move."""
     appointment = _appointment_for(request, pk)

@@ -300,3 +300,80 @@ def test_available_actions_follow_the_rules(confirmed, requested, booker):
     assert services.available_actions(started(confirmed), doctor) == {"cancel", "complete", "no_show"}
     assert services.available_actions(confirmed, booker) == set()
     assert services.available_actions(confirmed, PatientFactory()) == set()
+
+
+def test_reschedule_into_a_slot_left_by_a_lapsed_hold(confirmed, booker, clinic_doctor):
+    online = next_slot(clinic_doctor, Mode.ONLINE)
+    target = next_slot(clinic_doctor, index=4)
+    hold = AppointmentFactory(
+        doctor=clinic_doctor,
+        start=target.start,
+        end=target.end,
+        mode=Mode.IN_PERSON,
+        status=Status.PENDING_PAYMENT,
+        hold_expires_at=timezone.now() - timedelta(minutes=1),
+    )
+    assert online  # the doctor has other free slots too
+
+    services.appointment_reschedule(appointment=confirmed, actor=booker, start=target.start)
+
+    hold.refresh_from_db()
+    confirmed.refresh_from_db()
+    assert hold.status == Status.EXPIRED
+    assert confirmed.start == target.start
+
+
+@pytest.mark.parametrize("status", [Status.REQUESTED, Status.PENDING_PAYMENT])
+def test_outcome_cannot_be_recorded_before_confirmation(clinic_doctor, booker, status):
+    appointment = started(AppointmentFactory(doctor=clinic_doctor, patient=booker), status=status)
+
+    for action in (services.appointment_complete, services.appointment_no_show):
+        with pytest.raises(services.IllegalTransition):
+            action(appointment=appointment, actor=clinic_doctor.user)
+    assert appointment.events.count() == 1
+
+
+def test_decline_needs_a_reason_and_the_doctor(requested, booker):
+    with pytest.raises(services.BookingError, match="reason"):
+        services.appointment_decline(appointment=requested, actor=requested.doctor.user, reason="")
+    with pytest.raises(services.BookingError, match="Only the appointment's doctor"):
+        services.appointment_decline(appointment=requested, actor=booker, reason="No")
+    requested.refresh_from_db()
+    assert requested.status == Status.REQUESTED
+    assert requested.events.count() == 1
+
+
+@pytest.mark.parametrize("status", [Status.CANCELLED, Status.EXPIRED, Status.PENDING_PAYMENT])
+def test_illegal_reschedules_are_refused(clinic_doctor, booker, status):
+    appointment = AppointmentFactory(doctor=clinic_doctor, patient=booker, status=status, mode=Mode.IN_PERSON)
+
+    with pytest.raises(services.IllegalTransition):
+        services.appointment_reschedule(
+            appointment=appointment, actor=booker, start=next_slot(clinic_doctor).start
+        )
+    assert appointment.events.count() == 1
+
+
+def test_signals_reach_every_receiver_even_if_one_fails(
+    confirmed, booker, django_capture_on_commit_callbacks
+):
+    from appointments.signals import appointment_cancelled
+
+    received = []
+
+    def failing(sender, appointment, **kwargs):
+        raise RuntimeError("a refund service is down")
+
+    def recording(sender, appointment, **kwargs):
+        received.append(appointment.pk)
+
+    appointment_cancelled.connect(failing, weak=False)
+    appointment_cancelled.connect(recording, weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.appointment_cancel(appointment=confirmed, actor=booker, reason="x")
+    finally:
+        appointment_cancelled.disconnect(failing)
+        appointment_cancelled.disconnect(recording)
+
+    assert received == [confirmed.pk]

@@ -178,3 +178,37 @@ def test_reminders_are_sent_once_by_two_concurrent_runs():
 
     assert len(mail.outbox) == 2
     assert set(reminders(appointment).values_list("email_status", flat=True)) == {"SENT"}
+
+
+def test_a_due_but_unsent_reminder_is_withdrawn_on_cancel(clinic_doctor, booker):
+    slot = next_slot(clinic_doctor, after=timezone.now() + timedelta(days=2))
+    appointment = services.appointment_book(
+        patient=booker, doctor=clinic_doctor, start=slot.start, mode=slot.mode, reason="x"
+    )
+    reminders(appointment).update(send_after=timezone.now() - timedelta(minutes=1))  # due, waiting for cron
+
+    services.appointment_cancel(appointment=appointment, actor=clinic_doctor.user, reason="Unwell")
+    Notification.objects.exclude(key__isnull=False).update(email_status="SENT")
+    call_command("send_notifications", verbosity=0)
+
+    assert not reminders(appointment).exists()
+    assert not [m for m in mail.outbox if m.subject.startswith("Reminder")]
+
+
+def test_reminders_after_a_reschedule_go_out_once_for_the_new_time(clinic_doctor, booker):
+    slot = next_slot(clinic_doctor, after=timezone.now() + timedelta(days=2))
+    appointment = services.appointment_book(
+        patient=booker, doctor=clinic_doctor, start=slot.start, mode=slot.mode, reason="x"
+    )
+    new = next_slot(clinic_doctor, after=timezone.now() + timedelta(days=2), index=3)
+    services.appointment_reschedule(appointment=appointment, actor=booker, start=new.start)
+    Notification.objects.exclude(pk__in=reminders(appointment)).update(email_status="SENT")
+    reminders(appointment).update(send_after=timezone.now(), email_next_attempt_at=timezone.now())
+    mail.outbox.clear()
+
+    call_command("send_notifications", verbosity=0)
+    call_command("send_notifications", verbosity=0)
+
+    assert len(mail.outbox) == 2
+    local = when(new.start, ZoneInfo("Asia/Kolkata"))
+    assert all(local in m.body for m in mail.outbox)

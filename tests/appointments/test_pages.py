@@ -45,7 +45,9 @@ def test_picker_shows_seven_day_tabs_with_counts_and_parts_of_day(client, clinic
     )
 
     page = html.content.decode()
-    assert page.count('<a class="day-tab') == 7
+    assert len(re.findall(r'<a class="day-tab(?: is-[a-z]+)*"', page)) == 7
+    assert 'aria-label="Later days"' in page
+    assert 'aria-label="Earlier days"' not in page
     assert "Today" in page
     assert "Tomorrow" in page
     assert "8 slots" in page  # 13:00-17:00 in 30-minute slots
@@ -192,7 +194,18 @@ def test_booking_without_reason_shows_the_error_inline(client_for, clinic_doctor
     assert not Appointment.objects.exists()
 
 
-@pytest.mark.parametrize("start", ["not-a-time", "2026-13-45T99:00", "2030-01-01T10:00"])
+@pytest.mark.parametrize(
+    "start",
+    [
+        "not-a-time",
+        "2026-13-45T99:00",
+        "2030-01-01T10:00",
+        "2026-12-01T10:00:00+16:00",
+        "2026-12-01T10:00:00+23:59",
+        "9999-12-31T23:59:00-12:00",
+        "0001-01-01T00:00:00+14:00",
+    ],
+)
 def test_booking_with_a_malformed_time_is_sent_back_to_the_picker(client_for, clinic_doctor, booker, start):
     response = client_for(booker).get(
         reverse("appointments:book", args=[clinic_doctor.slug]), {"start": start, "mode": "IN_PERSON"}
@@ -243,6 +256,11 @@ def test_appointment_pages_are_for_its_patient_and_doctor_only(
     response = http.get(reverse(f"appointments:{url_name}", args=[appointment.pk]))
 
     allowed = persona in ("owner", "their_doctor")
+    if persona == "anonymous":
+        # Emails link here: a logged-out patient is asked to log in first.
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("accounts:login"))
+        return
     assert response.status_code == (200 if allowed else 404)
     if allowed:
         assert appointment.reason in response.content.decode() or url_name == "reschedule"
@@ -257,7 +275,7 @@ def test_strangers_get_404_on_every_action(request, client, client_for, appointm
         reverse(f"appointments:{action}", args=[appointment.pk]), {"reason": "x", "start": "x"}
     )
 
-    assert response.status_code == 404
+    assert response.status_code == (302 if persona == "anonymous" else 404)
     appointment.refresh_from_db()
     assert appointment.status == Status.CONFIRMED
 
@@ -329,3 +347,61 @@ def test_payment_required_page_for_online_holds(client_for, clinic_doctor, booke
 
     assert "Payment required." in page
     assert appointment.hold_expires_at > timezone.now()
+
+
+@pytest.mark.parametrize("start", ["2026-12-01T10:00:00+16:00", "9999-12-31T23:59:00-12:00"])
+def test_odd_times_posted_to_booking_and_reschedule_are_refused_not_500(client_for, appointment, start):
+    client = client_for(appointment.patient)
+
+    booked = client.post(
+        reverse("appointments:book", args=[appointment.doctor.slug]),
+        {"start": start, "mode": "IN_PERSON", "reason": "x"},
+    )
+    moved = client.post(reverse("appointments:reschedule", args=[appointment.pk]), {"start": start})
+    confirm = client.get(reverse("appointments:reschedule", args=[appointment.pk]), {"start": start})
+
+    assert booked.status_code == 302
+    assert moved.status_code == 200
+    assert "Please pick a time from the list." in moved.content.decode()
+    assert confirm.status_code == 200
+    assert "Move my appointment" not in confirm.content.decode()
+
+
+def test_next_available_beyond_the_week_opens_that_week(client):
+    far = timezone.localdate() + timedelta(days=10)
+    from tests.factories import AvailabilityExceptionFactory
+
+    doctor = bookable_doctor()
+    # Leave for the coming nine days: the first free day is ten days away.
+    AvailabilityExceptionFactory(doctor=doctor, date=timezone.localdate(), end_date=far - timedelta(days=1))
+
+    page = picker(client, doctor, mode="IN_PERSON").content.decode()
+    link = re.search(r'href="([^"]+)"[^>]*>Next available:', page).group(1).replace("&amp;", "&")
+    followed = client.get(link).content.decode()
+
+    assert slot_links(followed)
+    assert f"day={far.isoformat()}" in link
+    assert 'aria-label="Earlier days"' in followed
+
+
+def test_patient_page_says_too_late_only_for_upcoming_appointments(client_for, clinic_doctor, booker):
+    soon = timezone.now() + timedelta(minutes=90)
+    upcoming = AppointmentFactory(
+        doctor=clinic_doctor, patient=booker, start=soon, end=soon + timedelta(minutes=30)
+    )
+    past = AppointmentFactory(
+        doctor=clinic_doctor,
+        patient=booker,
+        start=soon - timedelta(days=3),
+        end=soon - timedelta(days=3, minutes=-30),
+    )
+    client = client_for(booker)
+
+    assert (
+        "Less than 2 hours to go"
+        in client.get(reverse("appointments:detail", args=[upcoming.pk])).content.decode()
+    )
+    assert (
+        "Less than 2 hours to go"
+        not in client.get(reverse("appointments:detail", args=[past.pk])).content.decode()
+    )

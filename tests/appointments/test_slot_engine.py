@@ -161,3 +161,13 @@ def test_fall_back_repeated_local_time_gives_one_slot_at_first_occurrence(tz, da
     assert one_thirty.start == first
     assert one_thirty.start.astimezone(ZoneInfo(tz)).fold == 0
     assert one_thirty.end - one_thirty.start == timedelta(minutes=30)
+
+
+def test_block_ending_inside_the_spring_gap_ends_at_the_change():
+    day = date(2026, 3, 8)  # New York: 02:00 becomes 03:00
+    rules = [rule(day.weekday(), time(0), time(5))]
+    block = [exception("BLOCK", day, start=time(1), end=time(2, 30))]
+
+    times = local_times(slots_on(day, rules, tz="America/New_York", exceptions=block), "America/New_York")
+
+    assert times == ["00:00", "00:30", "03:00", "03:30", "04:00", "04:30"]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import user_register
 from appointments.models import Appointment
+from appointments.next_available import refresh_all
 from core.uploads import detect_document, square_thumbnail
 from medconsult import demo_appointments, demo_data
 from profiles.models import City, Clinic, DoctorDocument, Language, Locality, Qualification, Specialty
@@ -75,6 +76,9 @@ class Command(BaseCommand):
                 schedule, profiles=profiles, patients=people, now=timezone.now()
             )
 
+        # Search shows each doctor's next free slot; compute them now rather than
+        # waiting for the cron job.
+        refresh_all()
         statuses = Counter(spec.status for spec in doctors)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
         self.stdout.write(
