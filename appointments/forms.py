@@ -6,7 +6,6 @@ from django.utils.dateparse import parse_datetime
 
 from appointments.models import Mode
 
-
 MIN_OFFSET, MAX_OFFSET = timedelta(hours=-12), timedelta(hours=14)
 
 
