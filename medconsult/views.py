@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.decorators import doctor_required, patient_required
 from appointments import list_selectors
+from profiles import search as doctor_search
 from profiles.services import profile_ensure
 
 # How many rows each dashboard card shows before its "See all" link.
@@ -16,19 +17,20 @@ DOCTOR_TODAY_ROWS = 10
 DOCTOR_REQUEST_ROWS = 5
 DOCTOR_WEEK_ROWS = 5
 
-# Shortcuts on the home page; each opens the doctor search with that query.
-POPULAR_SEARCHES = [
-    ("General Physician", "Fever, cold, infections"),
-    ("Dermatologist", "Skin, hair and nails"),
-    ("Pediatrician", "Child health"),
-    ("Gynecologist", "Women's health"),
-    ("Dentist", "Teeth and gums"),
-    ("Psychiatrist", "Mental health"),
-]
-
 
 def home(request):
-    return render(request, "medconsult/home.html", {"popular_searches": POPULAR_SEARCHES})
+    """The front door: search, and the popular specialties of the visitor's city
+    (their details' city, else the one they picked, else the first city)."""
+    city, city_from_profile = doctor_search.visitor_city(
+        user=request.user, cookie=request.COOKIES.get(doctor_search.CITY_COOKIE, "")
+    )
+    context = {
+        "city": city,
+        "city_from_profile": city_from_profile,
+        "cities": doctor_search.reference_data().cities,
+        "popular": doctor_search.popular_specialties(city),
+    }
+    return render(request, "medconsult/home.html", context)
 
 
 @login_required

@@ -122,6 +122,12 @@ class DoctorProfile(models.Model):
     next_online_at = models.DateTimeField(null=True, blank=True, db_index=True)
     next_in_person_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
+    # The search document: name, specialties with their synonyms, clinics,
+    # localities and cities. Written only by services.doctor_search_text_refresh;
+    # on PostgreSQL a generated column `search_vector` (tsvector, GIN-indexed,
+    # migration 0005, deliberately not declared here) follows it.
+    search_text = models.TextField(blank=True, default="", editable=False)
+
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     rejection_reason = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from profiles import views
+from profiles import views, views_search
 
 app_name = "profiles"
 
 urlpatterns = [
+    # The search page; "doctors/<slug>/" below is one doctor's own page.
+    path("doctors/", views_search.doctor_search, name="search"),
+    path("find/city/", views_search.choose_city, name="choose_city"),
+    path("find/<slug:city>/", views_search.landing_city, name="landing_city"),
+    path("find/<slug:city>/<slug:specialty>/", views_search.landing_specialty, name="landing_specialty"),
     path("doctors/<slug:slug>/", views.doctor_page, name="doctor_page"),
     path("doctor/profile/", views.doctor_profile, name="doctor_profile"),
     path("doctor/profile/photo/", views.doctor_photo, name="doctor_photo"),

@@ -191,6 +191,9 @@ def complete_doctor(status=DoctorProfile.Status.DRAFT, **kwargs) -> DoctorProfil
     ClinicFactory(doctor=profile)
     for kind in DoctorDocument.Kind:
         DoctorDocumentFactory(doctor=profile, kind=kind)
+    from profiles.services import doctor_search_text_refresh
+
+    doctor_search_text_refresh(profile=profile)
     return profile
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from appointments import availability, next_available, services
 from appointments.models import Appointment, AvailabilityException, Mode
@@ -307,8 +307,9 @@ def test_next_available_command_queries_do_not_grow_with_doctors(clock, doctors,
         bookable_doctor(time_zone="Asia/Kolkata")
 
     # doctors, rules, settings, exceptions and appointments of the first window,
-    # the changed rows and their update, then the empty next batch
-    with django_assert_num_queries(8):
+    # the write (one UPDATE on PostgreSQL; read + bulk update elsewhere), then
+    # the empty next batch
+    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 8):
         refresh_command()
 
     assert DoctorProfile.objects.filter(next_online_at=at(1, 9), next_in_person_at=at(0, 16, 30)).count() == (
