@@ -89,7 +89,10 @@ TEMPLATES = [
 # SQLite is only the zero-set-up default for `make run`; production and CI use
 # PostgreSQL. Connections persist: opening one costs ~10 ms here, 50x a query.
 DATABASES = {"default": env.db_url("DATABASE_URL", default="sqlite:///db.sqlite3")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and DATABASES["default"]["NAME"] != ":memory:":
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    and DATABASES["default"]["NAME"] != ":memory:"
+):
     DATABASES["default"]["NAME"] = str(BASE_DIR / DATABASES["default"]["NAME"])
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

@@ -43,7 +43,9 @@ def test_patient_searches_filters_opens_a_doctor_and_sees_the_slot_picker(page, 
     page.wait_for_load_state("networkidle")
     filters.get_by_label("Fee up to (₹)").fill("600")
     filters.get_by_label("Fee up to (₹)").press("Enter")
-    expect(page.locator("#search-results").get_by_role("link", name="Dr. Meera Joshi", exact=True)).to_have_count(0)
+    expect(
+        page.locator("#search-results").get_by_role("link", name="Dr. Meera Joshi", exact=True)
+    ).to_have_count(0)
     expect(page).to_have_url(re.compile(r"fee_max=600"))
     expect(page).to_have_url(re.compile(r"mode="))
     screenshot(page, "search-filtered", variants=True)
