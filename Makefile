@@ -7,12 +7,16 @@ PYTEST_ARGS ?=
 
 # Debian packages: the browser tests drive Debian's Chromium.
 TEST_DEB_PACKAGES := chromium fonts-dejavu-core
+# The benchmark drives the server with wrk; BENCH_ARGS are passed to bench/run.py.
+BENCH_DEB_PACKAGES := wrk
+BENCH_ARGS ?=
 
-.PHONY: run test lint format deps test-deps migrate seed clean help
+.PHONY: run test lint format deps test-deps migrate seed clean help bench
 
 help:
 	@echo "make run    install what is missing, migrate, load demo data, serve on http://127.0.0.1:8000"
 	@echo "make test   lint, check the import floors and run the whole test suite"
+	@echo "make bench  load 100,000 doctors into PostgreSQL, load-test search with wrk, write bench/results/latest.md"
 
 $(PY):
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || scripts/ensure-debian-packages.sh python3-venv
@@ -59,6 +63,10 @@ test: test-deps lint
 	@url="$$($(PY) scripts/test_database_url.py)"; \
 	if [ -n "$$url" ]; then export DATABASE_URL="$$url"; fi; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: deps
+	@scripts/ensure-debian-packages.sh $(BENCH_DEB_PACKAGES)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache tests/e2e/screenshots
