@@ -405,3 +405,18 @@ def test_patient_page_says_too_late_only_for_upcoming_appointments(client_for, c
         "Less than 2 hours to go"
         not in client.get(reverse("appointments:detail", args=[past.pk])).content.decode()
     )
+
+
+def test_appointment_page_names_the_zone_for_a_viewer_elsewhere(client_for, clinic_doctor, booker):
+    from tests.factories import PatientProfileFactory
+
+    PatientProfileFactory(user=booker, time_zone="Europe/London")
+    slot = next_slot(clinic_doctor, Mode.ONLINE)
+    appointment = services.appointment_book(
+        patient=booker, doctor=clinic_doctor, start=slot.start, mode=slot.mode, reason="x"
+    )
+
+    page = client_for(booker).get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
+
+    assert "GMT" in page
+    assert "Payment required." in page
