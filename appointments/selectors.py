@@ -1,5 +1,6 @@
-"""Reads for appointments: free slots (a constant number of queries for one
-doctor or many) and the appointment lists with the joins their pages need."""
+"""Reads for appointments: free slots (four queries; the bulk next-available
+computation is appointments.next_available) and the appointment lists with
+the joins their pages need."""
 
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -88,26 +89,6 @@ def slot_inputs(doctor, *, window_start, window_end, now=None, mode=None, ignore
         [doctor.pk], window_start=window_start, window_end=window_end, now=now, mode=mode, ignore=ignore
     )
     return _inputs(doctor, loaded, window_start=window_start, window_end=window_end, now=now)
-
-
-def free_slots_for_doctors(doctors, *, window_start, window_end, now=None, mode=None) -> dict:
-    """{doctor id: [Slot, ...]} for every doctor in `doctors`, in four queries.
-
-    Slots start inside [window_start, window_end) and inside each doctor's
-    booking window (minimum notice, horizon).
-    """
-    doctors = list(doctors)
-    if not doctors:
-        return {}
-    loaded = _load(
-        [d.pk for d in doctors], window_start=window_start, window_end=window_end, now=now, mode=mode
-    )
-    return {
-        doctor.pk: free_slots(
-            **_inputs(doctor, loaded, window_start=window_start, window_end=window_end, now=now)
-        )
-        for doctor in doctors
-    }
 
 
 def free_slots_for_doctor(doctor, *, window_start, window_end, now=None, mode=None):
