@@ -51,6 +51,10 @@ WIDEN_ORDER = [
     (("city",), "every city"),
     (("q",), "without “{q}”"),
 ]
+# Rendered <select>s of valid choices, by (reference data, field, city, choice):
+# bounded by the number of choices, so by the reference data.
+_selects: dict = {}
+SELECTS_KEPT = 2000
 assert set(AVAILABLE_DAYS) == {value for value, _ in AVAILABLE_CHOICES if value}
 
 
@@ -156,32 +160,42 @@ class DoctorSearchForm(forms.Form):
     def select_html(self) -> dict:
         """Each choice field's <select>, built here: Django's widgets render every
         <option> through a template, which on this page (a hundred options and
-        more) would cost more than the search."""
+        more) would cost more than the search. A select showing a valid choice
+        depends only on the reference data and that choice: kept for reuse."""
         html = {}
         for name, field in self.fields.items():
             if not isinstance(field, forms.ChoiceField):
                 continue
             bound = self[name]
             current = "" if bound.value() is None else str(bound.value())
-            options = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (value, " selected" if str(value) == current else "", label)
-                    for value, label in field.choices
-                ),
-            )
-            attrs = " disabled" if field.widget.attrs.get("disabled") else ""
-            described = [f"{bound.auto_id}_helptext"] if field.help_text else []
-            if bound.errors:
-                attrs += ' aria-invalid="true"'
-                described.append(f"{bound.auto_id}_error")
-            if described:
-                attrs += format_html(' aria-describedby="{}"', " ".join(described))
-            html[name] = format_html(
-                '<select name="{}" id="{}"{}>{}</select>', bound.html_name, bound.auto_id, attrs, options
-            )
+            key = (self.reference.stamp, name, getattr(self.chosen_city, "id", None), current)
+            if not bound.errors and key in _selects:
+                html[name] = _selects[key]
+                continue
+            html[name] = self._select(bound, field, current)
+            if not bound.errors:
+                if len(_selects) >= SELECTS_KEPT:
+                    _selects.clear()
+                _selects[key] = html[name]
         return html
+
+    @staticmethod
+    def _select(bound, field, current):
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((value, " selected" if str(value) == current else "", label) for value, label in field.choices),
+        )
+        attrs = " disabled" if field.widget.attrs.get("disabled") else ""
+        described = [f"{bound.auto_id}_helptext"] if field.help_text else []
+        if bound.errors:
+            attrs += ' aria-invalid="true"'
+            described.append(f"{bound.auto_id}_error")
+        if described:
+            attrs += format_html(' aria-describedby="{}"', " ".join(described))
+        return format_html(
+            '<select name="{}" id="{}"{}>{}</select>', bound.html_name, bound.auto_id, attrs, options
+        )
 
     # --- What the search and the page need --------------------------------------------
 

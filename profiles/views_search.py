@@ -25,15 +25,16 @@ SEARCH_DESCRIPTION = (
 )
 
 
-def _describe(filters, *, total=None) -> str:
-    """ "24 Dermatologists in Kothrud, Pune", "Doctors for “skin rash”"."""
+def _describe(filters, *, total=None, total_label="") -> str:
+    """ "24 Dermatologists in Kothrud, Pune", "1,000+ doctors for “fever”",
+    "Doctors for “skin rash”"."""
     if filters.specialty:
         noun = filters.specialty.name if total == 1 else filters.specialty.plural
     else:
         noun = "doctor" if total == 1 else "doctors"
     words = [noun if total is not None else noun[:1].upper() + noun[1:]]
     if total is not None:
-        words.insert(0, f"{total:,}")
+        words.insert(0, total_label or f"{total:,}")
     if filters.q:
         words.append(f"for “{filters.q}”")
     if filters.locality:
@@ -64,7 +65,7 @@ def _search_response(request, form, *, path, page_template, context):
         "notices": form.notices() + results.notices,
         "path": path,
         "query": query,
-        "summary": _describe(filters, total=results.total),
+        "summary": _describe(filters, total=results.total, total_label=results.total_label),
         "widen": form.widen_links(),
         "fragment": wants_fragment,
         "title": _describe(filters) if form.active_count() else "Find a doctor",

@@ -1,6 +1,6 @@
 """The doctor's search document, and a backfill for the doctors already there.
 
-The backfill builds the same text as profiles.search.search_document (a frozen
+The backfill builds the same text as profiles.search_terms.search_document (a frozen
 copy: a migration must not import code that may change after it).
 """
 

@@ -68,7 +68,7 @@ def make_doctor(
 def found(client, **params):
     response = client.get(URL, params)
     assert response.status_code == 200
-    return [card.doctor.full_name for card in response.context["results"].cards]
+    return [card.name for card in response.context["results"].cards]
 
 
 def results_section(html: str) -> str:
@@ -279,6 +279,20 @@ def test_search_tolerates_a_misspelt_doctor_name(client):
 
     assert found(client, q="kulkarny") == ["Dr. Vikram Kulkarni"]
     assert found(client, q="vikram kulkarnii") == ["Dr. Vikram Kulkarni"]
+
+
+@pytest.mark.postgres_only
+def test_similar_names_join_only_while_the_words_find_less_than_a_page(client):
+    make_doctor("Dr. Meera Shaha")
+    make_doctor("Dr. Anil Shah")
+
+    assert set(found(client, q="shah")) == {"Dr. Anil Shah", "Dr. Meera Shaha"}
+    for n in range(19):
+        make_doctor(f"Dr. Shah {n:02d}")
+    # Twenty doctors are called Shah: a look-alike name would only push them down.
+    response = client.get(URL, {"q": "shah"})
+    assert response.context["results"].total == 20
+    assert "Dr. Meera Shaha" not in [card.name for card in response.context["results"].cards]
 
 
 @pytest.mark.postgres_only
@@ -500,7 +514,7 @@ def test_pages_hold_twenty_and_keep_every_filter(client):
     assert f'href="{next_link}"' in html
     assert f'hx-get="{next_link}"' in html
     assert "Page 2 of 2" in second.content.decode()
-    shown = {c.doctor.full_name for c in first.context["results"].cards + second.context["results"].cards}
+    shown = {c.name for c in first.context["results"].cards + second.context["results"].cards}
     assert len(shown) == 25
 
 
@@ -675,20 +689,54 @@ def test_search_queries_stay_constant_from_1_to_25_results(client, django_assert
     params = {"q": "skin", "city": "pune", "sort": "fee"}
     client.get(URL)  # reference data now cached, as on a warm server
 
-    # The page's ids with the total, those doctors, their specialties, languages and clinics.
+    # One page: the page's ids, those doctors, their specialties, languages and clinics.
     with django_assert_num_queries(5):
         one = client.get(URL, params)
     for n in range(1, 25):
         make_doctor(
             f"Dr. Skin {n:02d}", specialties=("dermatologist", "general-physician"), languages=("en", "hi")
         )
-    with django_assert_num_queries(5):
+    # More than a page: the count too.
+    with django_assert_num_queries(6):
         many = client.get(URL, params)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(URL, {**params, "page": 2}, HTTP_HX_REQUEST="true")
 
     assert one.context["results"].total == 1
     assert many.context["results"].total == 25
+
+
+def test_a_broad_search_counts_up_to_a_limit(client, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_LIMIT", 30)
+    for n in range(45):
+        make_doctor(f"Dr. Skin {n:02d}")
+
+    first = client.get(URL, {"q": "skin"})
+    third = client.get(URL, {"q": "skin", "page": 3})
+
+    results = first.context["results"]
+    assert (results.total, results.total_capped, results.total_label) == (30, True, "30+")
+    html = first.content.decode()
+    assert "30+ doctors for “skin”" in html
+    assert "Page 1<" in html
+    assert "Page 1 of" not in html  # how many pages is not known
+    assert 'rel="next"' in html
+    # Past the limit pages still come, by offset, to the end.
+    assert len(third.context["results"].cards) == 5
+    assert third.context["results"].page.has_next is False
+    assert 'rel="prev"' in third.content.decode()
+
+
+def test_a_page_past_the_end_of_a_broad_search_shows_the_last(client, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_LIMIT", 30)
+    for n in range(45):
+        make_doctor(f"Dr. Skin {n:02d}")
+
+    response = client.get(URL, {"q": "skin", "page": 9})
+
+    assert response.context["results"].page.number == 3
+    assert len(response.context["results"].cards) == 5
+    assert "There is no page 9; here is page 3, the last one." in response.content.decode()
 
 
 def test_search_with_a_cold_cache_loads_reference_data_once(client, django_assert_num_queries):

@@ -1,0 +1,197 @@
+"""Search result cards: what one card shows, ready to print.
+
+A page of results is twenty doctors; building them as model instances with
+prefetched relations, and letting the template format each value through
+filters and `{% url %}`, cost more than finding them. So a card is made from
+plain rows (four queries for any number of doctors: the doctors, their
+specialty links, language links and clinics), names come from the cached
+reference data, and every word and link is prepared here once.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.urls import reverse
+from django.utils import dateformat, timezone
+
+from core.templatetags.ui import avatar_class, initials, rupees
+from profiles.models import Clinic, DoctorProfile
+
+# The slot picker's names for the modes (appointments.models.Mode).
+ONLINE, IN_PERSON = "ONLINE", "IN_PERSON"
+# The doctor row a card reads, in this order.
+CARD_FIELDS = (
+    "pk",
+    "slug",
+    "full_name",
+    "photo",
+    "practising_since",
+    "time_zone",
+    "offers_online",
+    "fee_online",
+    "next_online_at",
+    "offers_in_person",
+    "fee_in_person",
+    "next_in_person_at",
+)
+# Stands for the slug while reversing a URL once per page.
+SLUG = "slug-placeholder"
+
+
+@dataclass
+class DoctorCard:
+    """One result, with its words ready."""
+
+    pk: int
+    name: str
+    url: str  # the doctor's page
+    photo_url: str = ""
+    avatar_class: str = ""  # when there is no photo: a coloured circle with the initials
+    initials: str = ""
+    specialties: str = ""  # "Dermatologist · General Physician"
+    experience: str = ""  # "14 years experience"
+    place: str = ""  # "Lotus Skin Centre · Kothrud, Pune"
+    fees: list = field(default_factory=list)  # [("Clinic visit", "800")]
+    languages: str = ""  # "English, Hindi"
+    next_at: datetime | None = None
+    next_iso: str = ""
+    next_label: str = ""  # "Today, 4:30 PM", "Tomorrow, 10:00 AM GMT"
+    slots_url: str = ""  # the slot picker on the next free slot's day and mode
+
+
+@dataclass(frozen=True)
+class CardContext:
+    """What every card of a page shares: the reference data, the mode asked for,
+    the place asked for (a card shows the clinic there), the viewer's now and zone."""
+
+    reference: object
+    mode: str = ""  # ONLINE, IN_PERSON or "" for either
+    city_id: int | None = None
+    locality_id: int | None = None
+    now: datetime | None = None
+    zone: object = None
+
+
+def doctor_cards(ids, context: CardContext) -> list:
+    """The cards of the doctors with these ids, in this order: four queries."""
+    if not ids:
+        return []
+    rows = DoctorProfile.objects.filter(pk__in=ids).values_list(*CARD_FIELDS)
+    specialties, languages, clinics = defaultdict(list), defaultdict(list), defaultdict(list)
+    for doctor_id, specialty_id in DoctorProfile.specialties.through.objects.filter(
+        doctorprofile_id__in=ids
+    ).values_list("doctorprofile_id", "specialty_id"):
+        specialties[doctor_id].append(specialty_id)
+    for doctor_id, language_id in DoctorProfile.languages.through.objects.filter(
+        doctorprofile_id__in=ids
+    ).values_list("doctorprofile_id", "language_id"):
+        languages[doctor_id].append(language_id)
+    clinic_rows = Clinic.objects.filter(doctor_id__in=ids).order_by("id")
+    for doctor_id, *clinic in clinic_rows.values_list("doctor_id", "name", "city_id", "locality_id"):
+        clinics[doctor_id].append(clinic)
+
+    builder = _CardBuilder(context)
+    by_id = {
+        row[0]: builder.card(row, specialties[row[0]], languages[row[0]], clinics[row[0]]) for row in rows
+    }
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+class _CardBuilder:
+    def __init__(self, context: CardContext):
+        self.context = context
+        self.reference = context.reference
+        self.now = context.now or timezone.now()
+        self.zone = context.zone or timezone.get_current_timezone()
+        self.zone_name = str(self.zone)
+        self.today = timezone.localtime(self.now, self.zone).date()
+        self.year = timezone.localdate(self.now).year
+        self.doctor_url = reverse("profiles:doctor_page", args=[SLUG])
+        self.slots_url = reverse("appointments:slots", args=[SLUG])
+        self.photo_url = DoctorProfile._meta.get_field("photo").storage.url
+
+    def card(self, row, specialty_ids, language_ids, clinics) -> DoctorCard:
+        (
+            _pk,
+            slug,
+            name,
+            photo,
+            since,
+            doctor_zone,
+            offers_online,
+            fee_online,
+            next_online,
+            offers_in_person,
+            fee_in_person,
+            next_in_person,
+        ) = row
+        reference = self.reference
+        card = DoctorCard(pk=row[0], name=name, url=self.doctor_url.replace(SLUG, slug))
+        if photo:
+            card.photo_url = self.photo_url(photo)
+        else:
+            card.avatar_class, card.initials = avatar_class(name), initials(name)
+        card.specialties = " · ".join(
+            reference.specialty_by_id(pk).name
+            for pk in sorted(specialty_ids, key=reference.specialty_rank.get)
+            if reference.specialty_by_id(pk)
+        )
+        card.languages = ", ".join(
+            reference.language_by_id(pk).name
+            for pk in sorted(language_ids, key=reference.language_rank.get)
+            if reference.language_by_id(pk)
+        )
+        years = max(self.year - since, 0) if since else 0
+        if years:
+            card.experience = f"{years} year{'s' if years != 1 else ''} experience"
+        card.place = self._place(clinics)
+        if offers_in_person and fee_in_person:
+            card.fees.append(("Clinic visit", rupees(fee_in_person)))
+        if offers_online and fee_online:
+            card.fees.append(("Video consultation", rupees(fee_online)))
+
+        mode = self.context.mode
+        candidates = []
+        if mode != IN_PERSON and offers_online and next_online:
+            candidates.append((next_online, ONLINE))
+        if mode != ONLINE and offers_in_person and next_in_person:
+            candidates.append((next_in_person, IN_PERSON))
+        # A value older than now is stale (the refresher has not run yet): say nothing.
+        candidates = [c for c in candidates if c[0] >= self.now]
+        if candidates:
+            moment, slot_mode = min(candidates)
+            local = timezone.localtime(moment, self.zone)
+            label = f"{self._day_label(local.date())}, {dateformat.format(local, 'g:i A')}"
+            if self.zone_name != doctor_zone:
+                label += f" {local.tzname()}"
+            card.next_at, card.next_iso, card.next_label = moment, local.isoformat(), label
+            card.slots_url = (
+                f"{self.slots_url.replace(SLUG, slug)}?day={local.date():%Y-%m-%d}&mode={slot_mode}"
+            )
+        return card
+
+    def _place(self, clinics) -> str:
+        """The clinic in the locality or city asked for, else the first one."""
+        if not clinics:
+            return ""
+        context = self.context
+        chosen = clinics[0]
+        for clinic in clinics:
+            _name, city_id, locality_id = clinic
+            if (context.locality_id and locality_id == context.locality_id) or (
+                not context.locality_id and context.city_id and city_id == context.city_id
+            ):
+                chosen = clinic
+                break
+        name, city_id, locality_id = chosen
+        locality, city = self.reference.locality_by_id(locality_id), self.reference.city_by_id(city_id)
+        where = ", ".join(part.name for part in (locality, city) if part)
+        return f"{name} · {where}" if where else name
+
+    def _day_label(self, day) -> str:
+        if day == self.today:
+            return "Today"
+        if day == self.today + timedelta(days=1):
+            return "Tomorrow"
+        return f"{day:%a}, {day.day} {day:%b}"
