@@ -27,6 +27,7 @@ one when nothing matches, plus four for the reference data when the cache is
 cold (profiles.search_reference). Reading the words: profiles.search_terms.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -212,6 +213,21 @@ def _text_condition(text: TextQuery):
     return Q(pk__in=RawSQL(" UNION ".join(parts), params))  # noqa: S611
 
 
+def _without_filtered(text: TextQuery, filters) -> TextQuery:
+    """`text` without the specialty and place that the filters already require
+    ("skin" with the Dermatologist filter): said twice, the condition would make
+    PostgreSQL square its estimate of how many doctors match, and pick a plan
+    for a handful when there are thousands."""
+    changes = {}
+    if filters.specialty and filters.specialty.id in text.specialty_ids and not text.rest:
+        changes["specialty_ids"] = ()
+    if filters.locality and filters.locality.id in text.locality_ids:
+        changes["locality_ids"] = ()
+    if filters.city and not filters.locality and not text.locality_ids and filters.city.id in text.city_ids:
+        changes["city_ids"] = ()
+    return dataclasses.replace(text, **changes) if changes else text
+
+
 def _relevance_order(text: TextQuery) -> list:
     """Relevance: doctors of the specialties `q` names first; then, on PostgreSQL
     and when some words are not a specialty (a name, a place), a close name plus
@@ -240,7 +256,7 @@ def search_queryset(filters: SearchFilters, *, now=None):
     qs = DoctorProfile.objects.filter(~Exists(inactive), status=DoctorProfile.Status.VERIFIED)
     text = interpret(filters.q) if filters.q else None
     if text is not None and (text.words or text.specialty_ids):
-        qs = qs.filter(_text_condition(text))
+        qs = qs.filter(_text_condition(_without_filtered(text, filters)))
     else:
         text = None
 

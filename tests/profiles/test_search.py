@@ -428,6 +428,25 @@ def test_filter_available_today_or_in_three_days_in_the_viewers_day(client, froz
     assert found(client, available="today") == ["Dr. Today Online", "Dr. Today Clinic", "Dr. Tomorrow"]
 
 
+def test_words_and_filters_naming_the_same_specialty_or_place_agree(client):
+    make_doctor("Dr. Pune Skin")
+    make_doctor("Dr. Mumbai Skin", city="mumbai", locality="andheri")
+    make_doctor("Dr. Pune Heart", specialties=("cardiologist",))
+    make_doctor("Dr. Skin And Heart", specialties=("dermatologist", "cardiologist"))
+
+    # Said in the words and in the filters: once is enough, the answer is the same.
+    assert found(client, q="skin pune", specialty="dermatologist", city="pune", sort="experience") == [
+        "Dr. Pune Skin",
+        "Dr. Skin And Heart",
+    ]
+    assert found(client, q="skin kothrud", city="pune", locality="kothrud") == [
+        "Dr. Pune Skin",
+        "Dr. Skin And Heart",
+    ]
+    # Words naming another specialty than the filter: doctors of both.
+    assert found(client, q="skin", specialty="cardiologist") == ["Dr. Skin And Heart"]
+
+
 def test_filters_combine(client, frozen):
     soon = NOW + timedelta(hours=2)
     make_doctor("Dr. Match", specialties=("cardiologist",), fee_online=40000, next_online_at=soon)
