@@ -20,9 +20,9 @@ How free text is matched
    earliest free slot.
 
 Only VERIFIED doctors with an active account are ever searched. A page of
-results costs five queries whatever its size (the page's ids, then the cards:
-those doctors, their specialties, languages and clinics; profiles.search_cards),
-six when there is more than a page (the count, which stops at COUNT_LIMIT),
+results costs three queries whatever its size (the page's ids, then the cards:
+those doctors, and their specialties, languages and clinics; profiles.search_cards),
+four when there is more than a page (the count, which stops at COUNT_LIMIT),
 one when nothing matches, plus four for the reference data when the cache is
 cold (profiles.search_reference). Reading the words: profiles.search_terms.
 """
@@ -397,7 +397,7 @@ def search_page(filters: SearchFilters, page_number=1, *, now=None) -> SearchRes
     The page's ids come first, in one narrow query that can stop after the
     page (PostgreSQL walks the soonest-first index, or keeps a top-N sort of
     the matches); then, only when there is more than one page, the count,
-    capped at COUNT_LIMIT and unsorted; then the cards (four queries). A page
+    capped at COUNT_LIMIT and unsorted; then the cards (two queries). A page
     past the end shows the last page and says so (an exact count).
     """
     now = now or timezone.now()

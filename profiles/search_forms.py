@@ -197,6 +197,17 @@ class DoctorSearchForm(forms.Form):
             '<select name="{}" id="{}"{}>{}</select>', bound.html_name, bound.auto_id, attrs, options
         )
 
+    @cached_property
+    def fields_cache_key(self) -> str:
+        """What the HTML of every field but `q` depends on: the reference data
+        and the values typed, when all of them are valid ("" otherwise: a field
+        showing an error is rendered afresh). Patients change one filter at a
+        time, so most pages share their filters' HTML with another."""
+        if any(name != "q" for name in self.errors):
+            return ""
+        typed = [(name, self.data.get(name, "")) for name in self.fields if name not in ("q", "page")]
+        return f"{self.reference.stamp}:{urlencode(typed)}"
+
     # --- What the search and the page need --------------------------------------------
 
     def filters(self) -> SearchFilters:
