@@ -83,15 +83,18 @@ GENDER_CHOICES = [(value.lower(), label) for value, label in Gender.choices]
 SQL_TEXT_MATCH = (
     "SELECT id FROM profiles_doctorprofile WHERE search_vector @@ websearch_to_tsquery('english', %s)"
 )
-# Names like the words, for a misspelt name ("shrma"), only while the words
-# themselves find less than a page: "shah" has a thousand exact matches, and
-# adding every "Shaha" and "Shahi" would rank thousands more for nothing.
-# (20: PAGE_SIZE.)
-SQL_NAME_SIMILAR = (
-    "SELECT id FROM profiles_doctorprofile WHERE lower(%s) <%% lower(full_name)"
+# Names like the words, for a misspelt name ("shrma", "vikram kulkarnii"): each
+# word like a word of the name (a GIN trigram index scan per word, intersected;
+# the whole phrase against the name would let "sunil deshpande" bring every
+# Deshpande). Only while the words themselves find less than a page (20): "shah"
+# has a thousand exact matches, and every "Shaha" would only push them down.
+SQL_IDS_WHERE = "SELECT id FROM profiles_doctorprofile WHERE "
+SQL_NAME_WORD_LIKE = "lower(%s) <%% lower(full_name)"
+SQL_FEW_EXACT = (
     " AND (SELECT count(*) FROM (SELECT 1 FROM profiles_doctorprofile"
     " WHERE search_vector @@ websearch_to_tsquery('english', %s) LIMIT 20) AS exact) < 20"
 )
+NAME_WORDS_COMPARED = 4  # the first words of a long query are enough to find a name
 SQL_AND_SPECIALTY = " AND id IN (SELECT doctorprofile_id FROM profiles_doctorprofile_specialties WHERE specialty_id = ANY(%s))"
 SQL_AND_LOCALITY = " AND id IN (SELECT doctor_id FROM profiles_clinic WHERE locality_id = ANY(%s))"
 SQL_AND_CITY = " AND id IN (SELECT doctor_id FROM profiles_clinic WHERE city_id = ANY(%s))"
@@ -195,7 +198,10 @@ def _text_condition(text: TextQuery):
     # Some words are neither (a name, a clinic, a misspelt name): every word in the
     # document, or a name like the other words, or the specialties and places with
     # the other words in the document.
-    parts, params = [SQL_TEXT_MATCH, SQL_NAME_SIMILAR], [text.text, text.rest_text, text.text]
+    name_words = list(text.rest[:NAME_WORDS_COMPARED])
+    name_like = " AND ".join([SQL_NAME_WORD_LIKE] * len(name_words))
+    parts = [SQL_TEXT_MATCH, SQL_IDS_WHERE + name_like + SQL_FEW_EXACT]
+    params = [text.text, *name_words, text.text]
     if structured:
         sql, extra = SQL_TEXT_MATCH, [text.rest_text]
         if text.specialty_ids:

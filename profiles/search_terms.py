@@ -55,13 +55,17 @@ def _stem(word: str) -> str:
 
 
 def _similar(word: str, term: str) -> bool:
-    """A near miss ("cardiolgist", "generall"): difflib ratio >= 0.8 on the stems."""
+    """A near miss ("cardiolgist", "dentst", "generall"): difflib ratio >= FUZZY_RATIO,
+    on the words or on their stems, both at least FUZZY_MIN_LENGTH letters (a short
+    stem is too easy to resemble: "rakesh" is not "rash")."""
     a, b = _stem(word), _stem(term)
-    if a == b:
-        return True
-    if min(len(a), len(b)) < FUZZY_MIN_LENGTH - 1 or len(a) < FUZZY_MIN_LENGTH:
+    return word == term or a == b or _close(word, term) or _close(a, b)
+
+
+def _close(a: str, b: str) -> bool:
+    if min(len(a), len(b)) < FUZZY_MIN_LENGTH:
         return False
-    # A ratio >= 0.8 needs lengths within that proportion: skip the rest cheaply.
+    # A ratio >= FUZZY_RATIO needs lengths within that proportion: skip the rest cheaply.
     if 2 * min(len(a), len(b)) / (len(a) + len(b)) < FUZZY_RATIO:
         return False
     matcher = difflib.SequenceMatcher(None, a, b)
@@ -97,7 +101,7 @@ def _term_index(reference) -> _TermIndex:
         for word in singles:
             for key in {word, _stem(word)}:
                 exact.setdefault(key, set()).add(specialty.id)
-            if len(_stem(word)) >= FUZZY_MIN_LENGTH - 1:
+            if len(word) >= FUZZY_MIN_LENGTH:
                 fuzzy.add((word, specialty.id))
     places = [(tuple(WORD_RE.findall(c.name.lower())), "city", c.id) for c in reference.cities]
     places += [(tuple(WORD_RE.findall(loc.name.lower())), "locality", loc.id) for loc in reference.localities]
@@ -132,7 +136,7 @@ class TextQuery:
 
 
 def _fuzzy_hits(word, index) -> set:
-    if len(_stem(word)) < FUZZY_MIN_LENGTH:
+    if len(word) < FUZZY_MIN_LENGTH:
         return set()
     return {specialty_id for term, specialty_id in index.fuzzy if _similar(word, term)}
 
