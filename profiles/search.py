@@ -253,80 +253,20 @@ def _relevance_order(text: TextQuery) -> list:
 
 
 def search_queryset(filters: SearchFilters, *, now=None):
-    """Verified doctors matching `filters`, in the order asked for."""
+    """Verified doctors matching `filters`, in the order asked for. The conditions
+    go in with one filter() call: each call copies the whole query."""
     now = now or timezone.now()
-    zone = timezone.get_current_timezone()
     # "No inactive account" rather than a join to every account: an anti-join
     # against the few deactivated ones.
     inactive = User.objects.filter(pk=OuterRef("user_id"), is_active=False)
-    qs = DoctorProfile.objects.filter(~Exists(inactive), status=DoctorProfile.Status.VERIFIED)
+    conditions = [~Exists(inactive), Q(status=DoctorProfile.Status.VERIFIED)]
     text = interpret(filters.q) if filters.q else None
     if text is not None and (text.words or text.specialty_ids):
-        qs = qs.filter(_text_condition(_without_filtered(text, filters)))
+        conditions.append(_text_condition(_without_filtered(text, filters)))
     else:
         text = None
-
-    def clinic_exists(**lookup):
-        return Exists(Clinic.objects.filter(doctor_id=OuterRef("pk"), **lookup))
-
-    if filters.specialty:
-        qs = qs.filter(
-            Exists(
-                _through("specialties").objects.filter(
-                    doctorprofile_id=OuterRef("pk"), specialty_id=filters.specialty.id
-                )
-            )
-        )
-    if filters.locality:
-        qs = qs.filter(clinic_exists(locality_id=filters.locality.id))
-    elif filters.city:
-        qs = qs.filter(clinic_exists(city_id=filters.city.id))
-    if filters.language:
-        qs = qs.filter(
-            Exists(
-                _through("languages").objects.filter(
-                    doctorprofile_id=OuterRef("pk"), language_id=filters.language.id
-                )
-            )
-        )
-    if filters.gender:
-        qs = qs.filter(gender=filters.gender)
-    if filters.experience:
-        qs = qs.filter(practising_since__lte=timezone.localdate(now).year - filters.experience)
-
-    online = Q(offers_online=True)
-    in_person = Q(offers_in_person=True)
-    if filters.mode == MODE_ONLINE:
-        qs = qs.filter(online)
-    elif filters.mode == MODE_IN_PERSON:
-        qs = qs.filter(in_person)
-
-    if filters.fee_min is not None or filters.fee_max is not None:
-
-        def fee_range(field_name):
-            condition = Q()
-            if filters.fee_min is not None:
-                condition &= Q(**{f"{field_name}__gte": filters.fee_min * 100})
-            if filters.fee_max is not None:
-                condition &= Q(**{f"{field_name}__lte": filters.fee_max * 100})
-            return condition
-
-        by_mode = {
-            MODE_ONLINE: online & fee_range("fee_online"),
-            MODE_IN_PERSON: in_person & fee_range("fee_in_person"),
-        }
-        qs = qs.filter(by_mode.get(filters.mode) or (by_mode[MODE_ONLINE] | by_mode[MODE_IN_PERSON]))
-
-    if filters.available in AVAILABLE_DAYS:
-        today = timezone.localtime(now, zone).date()
-        until = _local_midnight(today + timedelta(days=AVAILABLE_DAYS[filters.available]), zone)
-        by_mode = {
-            MODE_ONLINE: online & Q(next_online_at__gte=now, next_online_at__lt=until),
-            MODE_IN_PERSON: in_person & Q(next_in_person_at__gte=now, next_in_person_at__lt=until),
-        }
-        qs = qs.filter(by_mode.get(filters.mode) or (by_mode[MODE_ONLINE] | by_mode[MODE_IN_PERSON]))
-
-    qs = qs.annotate(next_at=_next_at_expression(filters.mode))
+    conditions += _filter_conditions(filters, now)
+    qs = DoctorProfile.objects.filter(*conditions).annotate(next_at=_next_at_expression(filters.mode))
     soonest = F("next_at").asc(nulls_last=True)
     sort = filters.sort or SORT_RELEVANCE
     if sort == SORT_EXPERIENCE:
@@ -339,6 +279,66 @@ def search_queryset(filters: SearchFilters, *, now=None):
     else:
         order = [soonest]
     return qs.order_by(*order, "full_name", "pk")
+
+
+def _filter_conditions(filters: SearchFilters, now) -> list:
+    """The form's filters as conditions on a doctor."""
+    conditions = []
+
+    def linked(name, **lookup):
+        return Exists(_through(name).objects.filter(doctorprofile_id=OuterRef("pk"), **lookup))
+
+    def clinic_exists(**lookup):
+        return Exists(Clinic.objects.filter(doctor_id=OuterRef("pk"), **lookup))
+
+    if filters.specialty:
+        conditions.append(linked("specialties", specialty_id=filters.specialty.id))
+    if filters.locality:
+        conditions.append(clinic_exists(locality_id=filters.locality.id))
+    elif filters.city:
+        conditions.append(clinic_exists(city_id=filters.city.id))
+    if filters.language:
+        conditions.append(linked("languages", language_id=filters.language.id))
+    if filters.gender:
+        conditions.append(Q(gender=filters.gender))
+    if filters.experience:
+        conditions.append(Q(practising_since__lte=timezone.localdate(now).year - filters.experience))
+
+    online = Q(offers_online=True)
+    in_person = Q(offers_in_person=True)
+    if filters.mode == MODE_ONLINE:
+        conditions.append(online)
+    elif filters.mode == MODE_IN_PERSON:
+        conditions.append(in_person)
+
+    def in_the_mode(online_condition, in_person_condition):
+        """For the mode asked for, or for either."""
+        by_mode = {MODE_ONLINE: online & online_condition, MODE_IN_PERSON: in_person & in_person_condition}
+        return by_mode.get(filters.mode) or (by_mode[MODE_ONLINE] | by_mode[MODE_IN_PERSON])
+
+    if filters.fee_min is not None or filters.fee_max is not None:
+
+        def fee_range(field_name):
+            condition = Q()
+            if filters.fee_min is not None:
+                condition &= Q(**{f"{field_name}__gte": filters.fee_min * 100})
+            if filters.fee_max is not None:
+                condition &= Q(**{f"{field_name}__lte": filters.fee_max * 100})
+            return condition
+
+        conditions.append(in_the_mode(fee_range("fee_online"), fee_range("fee_in_person")))
+
+    if filters.available in AVAILABLE_DAYS:
+        zone = timezone.get_current_timezone()
+        today = timezone.localtime(now, zone).date()
+        until = _local_midnight(today + timedelta(days=AVAILABLE_DAYS[filters.available]), zone)
+        conditions.append(
+            in_the_mode(
+                Q(next_online_at__gte=now, next_online_at__lt=until),
+                Q(next_in_person_at__gte=now, next_in_person_at__lt=until),
+            )
+        )
+    return conditions
 
 
 # --- One page of results -----------------------------------------------------------------
