@@ -65,7 +65,7 @@ def count_endpoint(name, headers, samples) -> dict:
         timings.append(elapsed * 1000)
         if elapsed > slowest[0]:
             slowest = (elapsed, path, queries)
-    # A search that finds nobody skips the prefetches: count those apart.
+    # A search that finds nobody skips its cards: count those apart.
     found = [n for n, total in zip(counts, totals, strict=True) if total != 0] or counts
     empty = [n for n, total in zip(counts, totals, strict=True) if total == 0]
     return {
