@@ -96,6 +96,8 @@ def bench_env(port: int, database_options: str) -> dict:
             "SECURE_HSTS_PRELOAD": "off",
             "SECURE_PROXY_SSL_HEADER": "off",
             "LOG_LEVEL": "WARNING",
+            # collectstatic's output for this server only, beside the run's other files.
+            "STATIC_ROOT": str(DATA / "static"),
             "BENCH_PORT": str(port),
         }
     )
