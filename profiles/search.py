@@ -88,6 +88,9 @@ SQL_TEXT_MATCH = (
 # the whole phrase against the name would let "sunil deshpande" bring every
 # Deshpande). Only while the words themselves find less than a page (20): "shah"
 # has a thousand exact matches, and every "Shaha" would only push them down.
+# The exact matches are counted over every doctor, whatever the filters (a
+# cheap index count): twenty Shahs anywhere turn the look-alikes off, even for
+# a filter that keeps none of them. A trade for speed, on purpose.
 SQL_IDS_WHERE = "SELECT id FROM profiles_doctorprofile WHERE "
 SQL_NAME_WORD_LIKE = "lower(%s) <%% lower(full_name)"
 SQL_FEW_EXACT = (
@@ -223,13 +226,19 @@ def _without_filtered(text: TextQuery, filters) -> TextQuery:
     """`text` without the specialty and place that the filters already require
     ("skin" with the Dermatologist filter): said twice, the condition would make
     PostgreSQL square its estimate of how many doctors match, and pick a plan
-    for a handful when there are thousands."""
+    for a handful when there are thousands. Only when every word is a specialty
+    or a place: then `text` is the plain condition of _structured_condition, which
+    the filter implies (with other words, the specialty and place also pick
+    which doctors' documents to read)."""
+    if text.rest:
+        return text
     changes = {}
-    if filters.specialty and filters.specialty.id in text.specialty_ids and not text.rest:
+    if filters.specialty and filters.specialty.id in text.specialty_ids:
         changes["specialty_ids"] = ()
     if filters.locality and filters.locality.id in text.locality_ids:
-        changes["locality_ids"] = ()
-    if filters.city and not filters.locality and not text.locality_ids and filters.city.id in text.city_ids:
+        # The words' cities were never asked for beside a locality: they go too.
+        changes["locality_ids"] = changes["city_ids"] = ()
+    elif filters.city and not filters.locality and not text.locality_ids and filters.city.id in text.city_ids:
         changes["city_ids"] = ()
     return dataclasses.replace(text, **changes) if changes else text
 

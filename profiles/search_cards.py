@@ -122,6 +122,11 @@ def _details(ids) -> list:
         return cursor.fetchall()
 
 
+def _known_in_order(ids, rank) -> list:
+    """The ids the reference data knows, in its order."""
+    return sorted((pk for pk in ids if pk in rank), key=rank.__getitem__)
+
+
 class _CardBuilder:
     def __init__(self, context: CardContext):
         self.context = context
@@ -156,15 +161,14 @@ class _CardBuilder:
             card.photo_url = self.photo_url(photo)
         else:
             card.avatar_class, card.initials = avatar_class(name), initials(name)
+        # A specialty or language added since this process read the reference data
+        # (another worker saved it) is left out until the next read, not a failure.
         card.specialties = " · ".join(
             reference.specialty_by_id(pk).name
-            for pk in sorted(specialty_ids, key=reference.specialty_rank.get)
-            if reference.specialty_by_id(pk)
+            for pk in _known_in_order(specialty_ids, reference.specialty_rank)
         )
         card.languages = ", ".join(
-            reference.language_by_id(pk).name
-            for pk in sorted(language_ids, key=reference.language_rank.get)
-            if reference.language_by_id(pk)
+            reference.language_by_id(pk).name for pk in _known_in_order(language_ids, reference.language_rank)
         )
         years = max(self.year - since, 0) if since else 0
         if years:

@@ -51,6 +51,9 @@ WIDEN_ORDER = [
     (("city",), "every city"),
     (("q",), "without “{q}”"),
 ]
+# Beyond any real list of results (100,000 doctors are 5,000 pages), and within
+# what the database takes as an offset.
+MAX_PAGE = 10_000
 # Rendered <select>s of valid choices, by (reference data, field, city, choice):
 # bounded by the number of choices, so by the reference data.
 _selects: dict = {}
@@ -113,8 +116,13 @@ class DoctorSearchForm(forms.Form):
     page = WholeNumberField(
         required=False,
         min_value=1,
+        max_value=MAX_PAGE,
         widget=forms.HiddenInput,
-        error_messages={"invalid": "“%(value)s” is not a page number", "min_value": "pages start at 1"},
+        error_messages={
+            "invalid": "“%(value)s” is not a page number",
+            "min_value": "pages start at 1",
+            "max_value": "pages stop at %(limit_value)s",
+        },
     )
 
     def __init__(self, data, *, reference, city=None, specialty=None):
@@ -206,6 +214,12 @@ class DoctorSearchForm(forms.Form):
         if any(name != "q" for name in self.errors):
             return ""
         typed = [(name, self.data.get(name, "")) for name in self.fields if name not in ("q", "page")]
+        # Only values written the canonical way ("500", not "0500" or " 500"): the
+        # cache keeps one copy per choice, whatever a crawler sends.
+        for name, value in typed:
+            cleaned = self.cleaned_data.get(name)
+            if value != ("" if cleaned in (None, "") else str(cleaned)):
+                return ""
         return f"{self.reference.stamp}:{urlencode(typed)}"
 
     # --- What the search and the page need --------------------------------------------

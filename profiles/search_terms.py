@@ -157,7 +157,7 @@ def _match_phrases(tokens, consumed, phrases, *, fuzzy):
     return hits
 
 
-_interpreted: dict = {}  # (reference stamp, text) -> TextQuery, oldest first
+_interpreted: dict = {}  # (reference stamp, text) -> TextQuery
 
 
 def interpret(q: str, reference=None) -> TextQuery:
@@ -173,7 +173,7 @@ def interpret(q: str, reference=None) -> TextQuery:
     if found is None:
         found = _interpret(text.split(), reference)
         if len(_interpreted) >= INTERPRETED_KEPT:
-            del _interpreted[next(iter(_interpreted))]
+            _interpreted.clear()  # one step, safe if threads share the process
         _interpreted[key] = found
     return found
 

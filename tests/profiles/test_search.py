@@ -458,6 +458,14 @@ def test_words_and_filters_naming_the_same_specialty_or_place_agree(client):
     assert found(client, q="skin", specialty="cardiologist") == ["Dr. Skin And Heart"]
 
 
+def test_a_locality_in_the_words_and_the_filter_keeps_the_other_words_cities_out(client):
+    make_doctor("Dr. Pune Skin")  # Kothrud, Pune
+
+    # "kothrud mumbai": a locality and a city it is not in; the locality wins, as without the filter.
+    assert found(client, q="skin kothrud mumbai") == ["Dr. Pune Skin"]
+    assert found(client, q="skin kothrud mumbai", city="pune", locality="kothrud") == ["Dr. Pune Skin"]
+
+
 def test_filters_combine(client, frozen):
     soon = NOW + timedelta(hours=2)
     make_doctor("Dr. Match", specialties=("cardiologist",), fee_online=40000, next_online_at=soon)
@@ -558,7 +566,7 @@ def test_pages_hold_twenty_and_keep_every_filter(client):
         ),
         ({"city": "atlantis"}, "City: we don’t know “atlantis”, so this filter is off."),
         ({"page": "abc"}, "Page: “abc” is not a page number, so here is page 1."),
-        ({"page": "99999"}, "There is no page 99999; here is page 1, the last one."),
+        ({"page": "9999"}, "There is no page 9999; here is page 1, the last one."),
         ({"sort": "cheapest"}, "Sort by: we don’t know “cheapest”, so the results are sorted by relevance."),
         ({"experience": "7"}, "Experience: we don’t know “7”, so this filter is off."),
         ({"locality": "kothrud"}, "Locality: choose a city first, so this filter is off."),
@@ -574,6 +582,7 @@ def test_pages_hold_twenty_and_keep_every_filter(client):
             {"q": "x" * 101},
             "Doctor, specialty, symptom or clinic: keep it under 100 characters, so this filter is off.",
         ),
+        ({"page": "9" * 30}, "Page: pages stop at 10000, so here is page 1."),
     ],
 )
 def test_bad_values_give_a_normal_page_with_a_notice(client, params, notice):
@@ -659,6 +668,10 @@ def test_filter_fields_are_right_whether_rendered_or_reused(client):
     again = client.get(URL, {"q": "skin", **params}).content.decode()
     assert "is not a whole number" not in again
     assert re.search(r'name="fee_max" value="500"', again)
+    # A value written another way is shown as written, and not kept.
+    odd = client.get(URL, {"q": "skin", **params, "fee_max": "0500"}).content.decode()
+    assert re.search(r'name="fee_max" value="0500"', odd)
+    assert re.search(r'name="fee_max" value="500"', client.get(URL, {"q": "skin", **params}).content.decode())
 
 
 def test_htmx_fragment_matches_the_full_page(client):
@@ -777,6 +790,61 @@ def test_a_broad_search_counts_up_to_a_limit(client, monkeypatch):
     assert len(third.context["results"].cards) == 5
     assert third.context["results"].page.has_next is False
     assert 'rel="prev"' in third.content.decode()
+
+
+def test_a_page_past_the_end_of_nothing_is_page_one_without_a_notice(client):
+    response = client.get(URL, {"q": "nobody here", "page": 7})
+
+    assert response.status_code == 200
+    assert response.context["results"].page.number == 1
+    assert response.context["results"].total == 0
+    assert "There is no page" not in response.content.decode()
+
+
+@pytest.mark.postgres_only
+def test_ranking_by_words_counts_in_the_same_pass_and_caps_the_count(
+    client, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(search, "COUNT_LIMIT", 30)
+    for n in range(45):
+        make_doctor(f"Dr. Meera Rao {n:02d}")
+    client.get(URL)  # reference data cached
+
+    # A name is ranked by its words: the count comes with the page (3 queries, not 4).
+    with django_assert_num_queries(3):
+        first = client.get(URL, {"q": "rao"})
+    last = client.get(URL, {"q": "rao", "page": 3})
+    past = client.get(URL, {"q": "rao", "page": 8})
+
+    assert (first.context["results"].total, first.context["results"].total_capped) == (30, True)
+    assert "30+ doctors for “rao”" in first.content.decode()
+    assert len(last.context["results"].cards) == 5
+    assert past.context["results"].page.number == 3
+    assert "There is no page 8; here is page 3, the last one." in past.content.decode()
+
+
+def test_a_specialty_the_cached_reference_data_does_not_know_yet_is_left_out(client):
+    """Another process added it: this one's reference data is up to ten minutes old."""
+    doctor = make_doctor("Dr. Asha Rao")
+    client.get(URL)  # this process's reference data read
+    # bulk_create sends no post_save: nothing tells this process to read again.
+    Specialty.objects.bulk_create([Specialty(name="Sleep Specialist", slug="sleep-specialist")])
+    doctor.specialties.add(Specialty.objects.get(slug="sleep-specialist"))
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert "Dermatologist" in results_section(response.content.decode())
+    assert "Sleep Specialist" not in results_section(response.content.decode())
+
+
+def test_interpret_follows_a_change_of_synonyms():
+    assert search.interpret("itchy").specialty_ids == ()
+    skin = Specialty.objects.get(slug="dermatologist")
+    skin.keywords += ", itchy"
+    skin.save()
+
+    assert search.interpret("itchy").specialty_ids == (skin.id,)
 
 
 def test_a_page_past_the_end_of_a_broad_search_shows_the_last(client, monkeypatch):
