@@ -9,7 +9,7 @@ import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -32,6 +32,16 @@ class BookingError(Exception):
 class SlotTaken(BookingError):
     def __init__(self):
         super().__init__("That slot was just taken, please pick another.")
+
+
+# PostgreSQL's deadlock_detected. Two overlapping bookings inserted at the same
+# moment can each wait for the other's row under the no-overlap constraint; the
+# database then fails one of them with this code, and the other one gets the slot.
+DEADLOCK_DETECTED = "40P01"
+
+
+def _lost_the_race(error) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
 
 
 class IllegalTransition(BookingError):
@@ -95,6 +105,10 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
                 texts.schedule_reminders(appointment, now=now)
             _send_after_commit(appointment, status)
     except IntegrityError as error:
+        raise SlotTaken() from error
+    except OperationalError as error:
+        if not _lost_the_race(error):
+            raise
         raise SlotTaken() from error
     return appointment
 
@@ -309,6 +323,10 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
             with transaction.atomic():
                 appointment.save(update_fields=["start", "end", "clinic", "updated_at"])
         except IntegrityError as error:
+            raise SlotTaken() from error
+        except OperationalError as error:
+            if not _lost_the_race(error):
+                raise
             raise SlotTaken() from error
         schedule_refresh(appointment.doctor_id)
         AppointmentEvent.objects.create(

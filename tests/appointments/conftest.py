@@ -1,6 +1,8 @@
 from datetime import datetime, time, timedelta
 
+import psycopg
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from appointments.models import Mode
@@ -34,3 +36,10 @@ def local(doctor, day_offset, hour, minute=0):
     )
     day = timezone.localtime(timezone.now(), zone).date() + timedelta(days=day_offset)
     return datetime.combine(day, time(hour, minute), zone)
+
+
+def deadlock():
+    """What Django raises when PostgreSQL picks this transaction as a deadlock's victim."""
+    error = OperationalError("deadlock detected")
+    error.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
+    return error

@@ -4,13 +4,14 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import OperationalError
 from django.utils import timezone
 
 from appointments import services
 from appointments.models import Appointment, AppointmentEvent, Mode
 from core.models import Notification
 from profiles.models import DoctorProfile
-from tests.appointments.conftest import local, next_slot
+from tests.appointments.conftest import deadlock, local, next_slot
 from tests.factories import (
     AppointmentFactory,
     AvailabilityExceptionFactory,
@@ -79,6 +80,30 @@ def test_same_slot_twice_is_just_taken(clinic_doctor, booker):
     with pytest.raises(services.SlotTaken, match="just taken"):
         book(clinic_doctor, PatientFactory(), slot)
     assert Appointment.objects.count() == 1
+
+
+def test_losing_a_deadlock_to_an_overlapping_booking_is_just_taken(clinic_doctor, booker, monkeypatch):
+    """Two overlapping bookings inserted at once can wait for each other under the
+    no-overlap constraint; PostgreSQL fails one (see test_concurrency for the real race)."""
+    slot = next_slot(clinic_doctor)
+
+    def create(**fields):
+        raise deadlock()
+
+    monkeypatch.setattr(Appointment.objects, "create", create)
+    with pytest.raises(services.SlotTaken, match="just taken"):
+        book(clinic_doctor, booker, slot)
+
+
+def test_other_database_errors_are_not_mistaken_for_a_taken_slot(clinic_doctor, booker, monkeypatch):
+    slot = next_slot(clinic_doctor)
+
+    def create(**fields):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(Appointment.objects, "create", create)
+    with pytest.raises(OperationalError):
+        book(clinic_doctor, booker, slot)
 
 
 def test_back_to_back_slots_do_not_conflict(clinic_doctor, booker):

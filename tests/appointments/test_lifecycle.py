@@ -9,7 +9,7 @@ from django.utils import timezone
 from appointments import services
 from appointments.models import Appointment, Mode
 from core.models import Notification
-from tests.appointments.conftest import next_slot
+from tests.appointments.conftest import deadlock, next_slot
 from tests.factories import AppointmentFactory, BookingSettingsFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -246,6 +246,20 @@ def test_patient_reschedules_same_row_and_event_keeps_old_time(confirmed, booker
     event = last_event(moved)
     assert (event.old_start, event.old_end) == (old_start, old_end)
     assert Notification.objects.filter(kind="appointment.rescheduled").count() == 2
+
+
+def test_reschedule_losing_a_deadlock_is_just_taken(confirmed, booker, monkeypatch):
+    new = next_slot(confirmed.doctor, index=3)
+    old_start = confirmed.start
+
+    def save(self, *args, **kwargs):
+        raise deadlock()
+
+    monkeypatch.setattr(Appointment, "save", save)
+    with pytest.raises(services.SlotTaken):
+        services.appointment_reschedule(appointment=confirmed, actor=booker, start=new.start)
+    monkeypatch.undo()
+    assert Appointment.objects.get(pk=confirmed.pk).start == old_start
 
 
 def test_reschedule_by_a_few_minutes_into_an_overlapping_slot_is_allowed(clinic_doctor, booker):
