@@ -447,7 +447,7 @@ def _span(low, high) -> str:
 
 def query_counts(count) -> str:
     """ "4", or "3-4 (1 if none found)" for a search: it skips its cards when it finds
-    nobody, and counts the doctors (one query more) only when they fill more than a page."""
+    nobody, and a search ranked by its words counts in the same query as its page."""
     text = _span(count["min"], count["max"])
     if count.get("empty_min") is not None and count["empty_min"] != count["min"]:
         text += f" ({_span(count['empty_min'], count['empty_max'])} if none found)"
@@ -568,7 +568,7 @@ def report(args, started, results, counts, weight, facts, info) -> str:
     constant = all(c["max"] - c["min"] <= 1 for c in counts.values())
     lines.append(
         "- SQL queries per request bounded on every sampled path of each endpoint (a search that "
-        "finds nobody skips its cards, one that finds more than a page counts them: one query more): "
+        "finds nobody skips its cards, one ranked by its words counts with its page: one query fewer): "
         f"{'yes' if constant else '**no**'} (the unit tests prove independence from the data size)."
     )
     assets = ", ".join(f"{Path(url).name} {size / 1024:.1f} KB" for url, size in weight["assets"].items())

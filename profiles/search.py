@@ -20,11 +20,12 @@ How free text is matched
    earliest free slot.
 
 Only VERIFIED doctors with an active account are ever searched. A page of
-results costs three queries whatever its size (the page's ids, then the cards:
-those doctors, and their specialties, languages and clinics; profiles.search_cards),
-four when there is more than a page (the count, which stops at COUNT_LIMIT),
-one when nothing matches, plus four for the reference data when the cache is
-cold (profiles.search_reference). Reading the words: profiles.search_terms.
+results costs four queries whatever its size (the matches' ids up to the
+count's limit, the page of them in order, then the cards: those doctors, and
+their specialties, languages and clinics; profiles.search_cards), three when
+it is ranked by words (page and count in one), one when nothing matches, plus
+four for the reference data when the cache is cold (profiles.search_reference).
+Reading the words: profiles.search_terms.
 """
 
 import dataclasses
@@ -262,9 +263,15 @@ def _relevance_order(text: TextQuery) -> list:
 
 
 def search_queryset(filters: SearchFilters, *, now=None):
-    """Verified doctors matching `filters`, in the order asked for. The conditions
-    go in with one filter() call: each call copies the whole query."""
+    """Verified doctors matching `filters`, in the order asked for."""
     now = now or timezone.now()
+    matching, text = _matching(filters, now)
+    return _in_order(matching, filters, text)
+
+
+def _matching(filters: SearchFilters, now):
+    """(The doctors matching `filters`, unordered; what `q` says or None). The
+    conditions go in with one filter() call: each call copies the whole query."""
     # "No inactive account" rather than a join to every account: an anti-join
     # against the few deactivated ones.
     inactive = User.objects.filter(pk=OuterRef("user_id"), is_active=False)
@@ -275,7 +282,11 @@ def search_queryset(filters: SearchFilters, *, now=None):
     else:
         text = None
     conditions += _filter_conditions(filters, now)
-    qs = DoctorProfile.objects.filter(*conditions).annotate(next_at=_next_at_expression(filters.mode))
+    return DoctorProfile.objects.filter(*conditions).order_by(), text
+
+
+def _in_order(qs, filters: SearchFilters, text):
+    qs = qs.annotate(next_at=_next_at_expression(filters.mode))
     soonest = F("next_at").asc(nulls_last=True)
     sort = filters.sort or SORT_RELEVANCE
     if sort == SORT_EXPERIENCE:
@@ -407,39 +418,43 @@ def _pages(count: int) -> int:
 
 
 def search_page(filters: SearchFilters, page_number=1, *, now=None) -> SearchResults:
-    """One page of PAGE_SIZE results and how many there are.
+    """One page of PAGE_SIZE results and how many there are (counting stops
+    past COUNT_LIMIT), then their cards (two queries).
 
-    The page's ids come first, in one narrow query that can stop after the
-    page (PostgreSQL walks the soonest-first index, or keeps a top-N sort of
-    the matches); then, only when there is more than one page, the count,
-    capped at COUNT_LIMIT and unsorted; then the cards (two queries). A page
-    past the end shows the last page and says so (an exact count).
+    First the matches, unsorted, up to COUNT_LIMIT + 1: PostgreSQL joins the
+    specialty's doctors with the city's clinics however suits the numbers, and
+    the length is the count. Up to COUNT_LIMIT, the page is sorted from those
+    ids alone. Past it the matches are dense enough for the sorted query to walk
+    the soonest-first index and stop after the page; walking it for a rare
+    combination ("endocrinologists in Visakhapatnam") would read the whole index
+    (385 ms). Ranking by words scores every match anyway: one query with a
+    window count. A page past the end shows the last page and says so.
     """
     now = now or timezone.now()
-    qs = search_queryset(filters, now=now)
-    if _scores_every_match(filters):
-        # Ranking by the words scores every match before the first row comes out:
-        # counting them in the same pass costs nothing more.
-        rows = qs.annotate(matches=Window(Count("pk"))).values_list("pk", "matches")
-    else:
-        rows = qs.annotate(matches=Value(None, IntegerField())).values_list("pk", "matches")
-
-    def page_of(number):
-        # One row more than a page: is there a next page?
-        found = list(rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
-        return [pk for pk, _ in found], (found[0][1] if found else None)
-
+    matching, text = _matching(filters, now)
     notices = []
     number = max(int(page_number or 1), 1)
+    if _scores_every_match(filters):
+        rows = _in_order(matching, filters, text).annotate(matches=Window(Count("pk")))
+        rows = rows.values_list("pk", "matches")
+        count = None
+    else:
+        found = list(matching.values_list("pk", flat=True)[: COUNT_LIMIT + 1])
+        count = len(found)
+        candidates = matching if count > COUNT_LIMIT else DoctorProfile.objects.filter(pk__in=found)
+        rows = _in_order(candidates, filters, text).annotate(matches=Value(count, IntegerField()))
+        rows = rows.values_list("pk", "matches")
+
+    def page_of(number):
+        if count == 0:
+            return [], 0
+        # One row more than a page: is there a next page?
+        page = list(rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+        return [pk for pk, _ in page], (page[0][1] if page else count)
+
     page_ids, count = page_of(number)
-    if count is not None:
-        pass
-    elif number == 1 and len(page_ids) <= PAGE_SIZE:
-        count = len(page_ids)
-    elif page_ids:
-        count = qs.order_by()[: COUNT_LIMIT + 1].count()
     if not page_ids and number > 1:
-        count = qs.count()
+        count = count if count is not None and count <= COUNT_LIMIT else matching.count()
         last = _pages(count)
         if count:
             notices.append(f"There is no page {number}; here is page {last}, the last one.")

@@ -754,18 +754,21 @@ def test_search_queries_stay_constant_from_1_to_25_results(client, django_assert
     params = {"q": "skin", "city": "pune", "sort": "fee"}
     client.get(URL)  # reference data now cached, as on a warm server
 
-    # One page: the page's ids, those doctors, their specialties, languages and clinics.
-    with django_assert_num_queries(3):
+    # The matches (their ids, up to the count's limit), the page of them in order,
+    # then the cards: those doctors, and their specialties, languages and clinics.
+    with django_assert_num_queries(4):
         one = client.get(URL, params)
     for n in range(1, 25):
         make_doctor(
             f"Dr. Skin {n:02d}", specialties=("dermatologist", "general-physician"), languages=("en", "hi")
         )
-    # More than a page: the count too.
     with django_assert_num_queries(4):
         many = client.get(URL, params)
     with django_assert_num_queries(4):
         client.get(URL, {**params, "page": 2}, HTTP_HX_REQUEST="true")
+    # Nobody: the matches only.
+    with django_assert_num_queries(1):
+        client.get(URL, {**params, "city": "mumbai"})
 
     assert one.context["results"].total == 1
     assert many.context["results"].total == 25
@@ -862,9 +865,9 @@ def test_a_page_past_the_end_of_a_broad_search_shows_the_last(client, monkeypatc
 def test_search_with_a_cold_cache_loads_reference_data_once(client, django_assert_num_queries):
     make_doctor("Dr. Asha Rao")
 
-    with django_assert_num_queries(7):  # specialties, cities, localities, languages + the 3 above
+    with django_assert_num_queries(8):  # specialties, cities, localities, languages + the 4 above
         client.get(URL, {"q": "skin"})
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         client.get(URL, {"q": "skin"})
 
 
