@@ -58,7 +58,7 @@ format: deps
 	$(VENV)/bin/ruff check --fix .
 
 test: test-deps lint
-	@SECRET_KEY=migrations-check DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run >/dev/null \
+	@DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run >/dev/null \
 		|| { echo "Models changed without a migration: run manage.py makemigrations." >&2; exit 1; }
 	@url="$$($(PY) scripts/test_database_url.py)"; \
 	if [ -n "$$url" ]; then export DATABASE_URL="$$url"; fi; \

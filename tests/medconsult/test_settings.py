@@ -51,3 +51,24 @@ def test_settings_refuse_to_start_without_secret_key(tmp_path):
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_a_fresh_checkout_can_compare_models_and_migrations_without_a_secret(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "ENV_FILE": "",
+        "DATABASE_URL": "sqlite://:memory:",
+    }
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "makemigrations", "--check", "--dry-run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
