@@ -65,7 +65,7 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     now = now or timezone.now()
     if patient.role != User.Role.PATIENT:
         raise BookingError("Please book with a patient account. Doctors who need care use a separate one.")
-    if not doctor.is_verified:
+    if not doctor.is_verified or not doctor.user.is_active:
         raise BookingError("This doctor cannot be booked yet.")
     if (mode == Mode.ONLINE and not doctor.offers_online) or (
         mode == Mode.IN_PERSON and not doctor.offers_in_person
@@ -343,12 +343,7 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
         if appointment.status == Status.CONFIRMED:
             texts.schedule_reminders(appointment, now=now)
         texts.notify_rescheduled(appointment, old_start=old_start)
-        pk = appointment.pk
-        transaction.on_commit(
-            lambda: signals.appointment_rescheduled.send(
-                sender=Appointment, appointment=Appointment.objects.get(pk=pk)
-            )
-        )
+        transaction.on_commit(_announce(signals.appointment_rescheduled, appointment.pk), robust=True)
     return appointment
 
 

@@ -58,7 +58,8 @@ def slot_link(picker, slot, moving=None) -> str:
 def book(request, slug):
     """Confirm a slot: GET shows the summary and asks for the reason; POST books."""
     doctor = _bookable_doctor(slug)
-    form = BookForm(request.POST or None, initial=request.GET.dict())
+    # Bound on every POST, even an empty one: "or None" would leave it unbound and without cleaned_data.
+    form = BookForm(request.POST if request.method == "POST" else None, initial=request.GET.dict())
     slot_form = BookForm({**request.GET.dict(), "reason": "-"}) if request.method == "GET" else form
     if not slot_form.is_valid() and ("start" in slot_form.errors or "mode" in slot_form.errors):
         messages.error(request, "Please pick a time from the doctor's free slots.")

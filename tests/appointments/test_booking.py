@@ -106,6 +106,16 @@ def test_other_database_errors_are_not_mistaken_for_a_taken_slot(clinic_doctor, 
         book(clinic_doctor, booker, slot)
 
 
+def test_a_deactivated_doctor_cannot_be_booked_by_any_caller(clinic_doctor, booker):
+    slot = next_slot(clinic_doctor)
+    clinic_doctor.user.is_active = False
+    clinic_doctor.user.save(update_fields=["is_active"])
+
+    with pytest.raises(services.BookingError, match="cannot be booked"):
+        book(clinic_doctor, booker, slot)
+    assert not Appointment.objects.exists()
+
+
 def test_back_to_back_slots_do_not_conflict(clinic_doctor, booker):
     first, second = next_slot(clinic_doctor, index=0), next_slot(clinic_doctor, index=1)
     assert first.end == second.start

@@ -215,6 +215,15 @@ def test_booking_with_a_malformed_time_is_sent_back_to_the_picker(client_for, cl
     assert response.url == reverse("appointments:slots", args=[clinic_doctor.slug])
 
 
+def test_an_empty_booking_post_is_sent_back_to_the_picker(client_for, clinic_doctor, booker):
+    """No body at all (a script, or HTMX with the CSRF token in its header): no booking, no 500."""
+    response = client_for(booker).post(reverse("appointments:book", args=[clinic_doctor.slug]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("appointments:slots", args=[clinic_doctor.slug])
+    assert not Appointment.objects.exists()
+
+
 def test_doctor_accounts_cannot_open_the_booking_page(client_for, clinic_doctor, other_doctor):
     link = first_link(client_for(other_doctor), clinic_doctor)
 
