@@ -262,13 +262,6 @@ def _relevance_order(text: TextQuery) -> list:
     return order
 
 
-def search_queryset(filters: SearchFilters, *, now=None):
-    """Verified doctors matching `filters`, in the order asked for."""
-    now = now or timezone.now()
-    matching, text = _matching(filters, now)
-    return _in_order(matching, filters, text)
-
-
 def _matching(filters: SearchFilters, now):
     """(The doctors matching `filters`, unordered; what `q` says or None). The
     conditions go in with one filter() call: each call copies the whole query."""
@@ -403,13 +396,13 @@ class SearchResults:
         return f"{self.total:,}+" if self.total_capped else f"{self.total:,}"
 
 
-def _scores_every_match(filters) -> bool:
+def _scores_every_match(filters, text) -> bool:
     """Whether the order ranks by words, which PostgreSQL computes for every match."""
     return bool(
         _is_postgres()
-        and filters.q
+        and text is not None
+        and text.rest
         and (filters.sort or SORT_RELEVANCE) == SORT_RELEVANCE
-        and interpret(filters.q).rest
     )
 
 
@@ -434,7 +427,7 @@ def search_page(filters: SearchFilters, page_number=1, *, now=None) -> SearchRes
     matching, text = _matching(filters, now)
     notices = []
     number = max(int(page_number or 1), 1)
-    if _scores_every_match(filters):
+    if _scores_every_match(filters, text):
         rows = _in_order(matching, filters, text).annotate(matches=Window(Count("pk")))
         rows = rows.values_list("pk", "matches")
         count = None

@@ -9,6 +9,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from profiles.models import City, Language, Locality, Specialty
@@ -157,6 +158,14 @@ def reference_data() -> Reference:
 
 
 def reference_data_clear(**kwargs):
+    """Drop the cached reference data now, so this transaction reads its change,
+    and again after commit: a request that cached the old rows in between must
+    not keep them for REFERENCE_TTL."""
+    _forget_reference_data()
+    transaction.on_commit(_forget_reference_data)
+
+
+def _forget_reference_data():
     cache.delete_many([REFERENCE_VERSION_KEY, REFERENCE_CACHE_KEY])
     _reference_memo.update(version=None, data=None)
 

@@ -46,14 +46,5 @@ def rupees(paise) -> str:
 
 
 @register.filter
-def filesize(size) -> str:
-    """Bytes for people: "820 KB", "2.4 MB"."""
-    size = int(size or 0)
-    if size < 1024 * 1024:
-        return f"{max(size // 1024, 1)} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
-@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
