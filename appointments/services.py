@@ -13,15 +13,14 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from appointments import lifecycle, signals
 from appointments import notices as texts
-from appointments import signals
 from appointments.models import Appointment, AppointmentEvent, Mode
 from appointments.next_available import schedule_refresh
 from appointments.selectors import bookable_window, booking_settings_for, slot_inputs
 from appointments.slots import free_slots
 
 Status = Appointment.Status
-CANCEL_NOTICE = timedelta(hours=2)
 logger = logging.getLogger(__name__)
 
 
@@ -167,54 +166,52 @@ def _expire_lapsed_holds(*, doctor, start, end, now):
         _expire(appointment, now=now)
 
 
-# --- Who may do what, now (the transitions and the page's buttons share these) -----------------
+# --- Who may do what, now (the transitions and the page's buttons read appointments.lifecycle) ---
 
 
 def _is_doctor(appointment, user):
     return user.pk == appointment.doctor.user_id
 
 
-def _patient_in_time(appointment, now):
-    return appointment.start - now >= CANCEL_NOTICE
+def _allowed(appointment, *, action, actor, now) -> lifecycle.Move:
+    """The lifecycle row for this move, or the BookingError (IllegalTransition
+    when the status forbids it) that tells the user why not."""
+    try:
+        return lifecycle.check(appointment, action=action, actor=actor, now=now)
+    except lifecycle.Refused as refusal:
+        error = IllegalTransition if refusal.kind == "status" else BookingError
+        raise error(str(refusal)) from None
 
 
 def patient_too_late(appointment, *, now=None) -> bool:
     """An upcoming active appointment that the patient can no longer change online."""
     now = now or timezone.now()
-    return appointment.is_active and appointment.start > now and not _patient_in_time(appointment, now)
+    return (
+        appointment.is_active
+        and appointment.start > now
+        and not lifecycle.WITH_NOTICE.allows(appointment, now)
+    )
 
 
 def available_actions(appointment, user, *, now=None) -> set[str]:
     """The transitions `user` can make on `appointment` right now."""
-    now = now or timezone.now()
-    doctor, patient = _is_doctor(appointment, user), user.pk == appointment.patient_id
-    status, actions = appointment.status, set()
-    if status in Appointment.ACTIVE and (doctor or (patient and _patient_in_time(appointment, now))):
-        actions.add("cancel")
-    if patient and status in (Status.REQUESTED, Status.CONFIRMED) and _patient_in_time(appointment, now):
-        actions.add("reschedule")
-    if doctor and status == Status.REQUESTED and appointment.start > now:
-        actions.update({"accept", "decline"})
-    if doctor and status == Status.CONFIRMED and appointment.start <= now:
-        actions.update({"complete", "no_show"})
-    return actions
+    return lifecycle.allowed_actions(appointment, user, now=now or timezone.now())
 
 
 # --- Transitions ----------------------------------------------------------------------------
 
 
-def _move(appointment, *, to, allowed_from, actor, reason="", now=None, **event_fields):
-    if appointment.status not in allowed_from:
-        raise IllegalTransition(
-            f"A {appointment.get_status_display().lower()} appointment cannot be {Status(to).label.lower()}."
-        )
+def _move(appointment, *, action, actor, reason="", now=None, **event_fields):
+    """Make `action` on the locked `appointment` if the lifecycle table allows it; write the event."""
+    now = now or timezone.now()
+    to = _allowed(appointment, action=action, actor=actor, now=now).target
     event = AppointmentEvent.objects.create(
         appointment=appointment,
         actor=actor,
         from_status=appointment.status,
         to_status=to,
         reason=reason[:500],
-        at=now or timezone.now(),
+        at=now,
         **event_fields,
     )
     appointment.status = to
@@ -274,19 +271,8 @@ def appointment_cancel(*, appointment, actor, reason, now=None) -> Appointment:
         raise BookingError("Please give a reason for cancelling.")
     with transaction.atomic():
         appointment = _locked(appointment)
+        _move(appointment, action="cancel", actor=actor, reason=reason, now=now)
         is_doctor = _is_doctor(appointment, actor)
-        if not is_doctor and actor.pk != appointment.patient_id:
-            raise BookingError("Only the patient or the doctor can cancel this appointment.")
-        if not is_doctor and not _patient_in_time(appointment, now):
-            raise BookingError("Appointments can be cancelled online until 2 hours before they start.")
-        _move(
-            appointment,
-            to=Status.CANCELLED,
-            allowed_from=Appointment.ACTIVE,
-            actor=actor,
-            reason=reason,
-            now=now,
-        )
         texts.withdraw_reminders(appointment)
         texts.notify_cancelled(appointment, by_doctor=is_doctor, reason=reason)
         _send_after_commit(appointment, Status.CANCELLED)
@@ -303,14 +289,7 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
-        if actor.pk != appointment.patient_id:
-            raise BookingError("Only the patient can reschedule this appointment.")
-        if appointment.status not in (Status.REQUESTED, Status.CONFIRMED):
-            raise IllegalTransition(
-                f"A {appointment.get_status_display().lower()} appointment cannot be moved."
-            )
-        if not _patient_in_time(appointment, now):
-            raise BookingError("Appointments can be moved online until 2 hours before they start.")
+        _allowed(appointment, action="reschedule", actor=actor, now=now)
         if start == appointment.start:
             raise BookingError("That is the time you already have.")
         slot = _derive_slot(
@@ -347,11 +326,6 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
     return appointment
 
 
-def _require_doctor(appointment, actor):
-    if not _is_doctor(appointment, actor):
-        raise BookingError("Only the appointment's doctor can do that.")
-
-
 def appointment_accept(*, appointment, actor, now=None) -> Appointment:
     """REQUESTED -> CONFIRMED by the doctor, before the start.
 
@@ -360,10 +334,7 @@ def appointment_accept(*, appointment, actor, now=None) -> Appointment:
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
-        _require_doctor(appointment, actor)
-        if appointment.start <= now:
-            raise BookingError("This request has already started; it can no longer be accepted.")
-        _move(appointment, to=Status.CONFIRMED, allowed_from=(Status.REQUESTED,), actor=actor, now=now)
+        _move(appointment, action="accept", actor=actor, now=now)
         texts.notify_accepted(appointment)
         texts.schedule_reminders(appointment, now=now)
         _send_after_commit(appointment, Status.CONFIRMED)
@@ -376,29 +347,16 @@ def appointment_decline(*, appointment, actor, reason, now=None) -> Appointment:
 
     Side effects: notification to the patient; appointment_declined.
     """
+    now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
         raise BookingError("Please give the patient a reason.")
     with transaction.atomic():
         appointment = _locked(appointment)
-        if actor is not None:
-            _require_doctor(appointment, actor)
-        _move(
-            appointment,
-            to=Status.DECLINED,
-            allowed_from=(Status.REQUESTED,),
-            actor=actor,
-            reason=reason,
-            now=now,
-        )
+        _move(appointment, action="decline", actor=actor, reason=reason, now=now)
         texts.notify_declined(appointment, reason=reason)
         _send_after_commit(appointment, Status.DECLINED)
     return appointment
-
-
-def _after_start(appointment, now):
-    if appointment.start > now:
-        raise BookingError("This can be recorded once the appointment has started.")
 
 
 def appointment_complete(*, appointment, actor, now=None) -> Appointment:
@@ -406,9 +364,7 @@ def appointment_complete(*, appointment, actor, now=None) -> Appointment:
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
-        _require_doctor(appointment, actor)
-        _after_start(appointment, now)
-        _move(appointment, to=Status.COMPLETED, allowed_from=(Status.CONFIRMED,), actor=actor, now=now)
+        _move(appointment, action="complete", actor=actor, now=now)
         _send_after_commit(appointment, Status.COMPLETED)
     return appointment
 
@@ -418,9 +374,7 @@ def appointment_no_show(*, appointment, actor, now=None) -> Appointment:
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
-        _require_doctor(appointment, actor)
-        _after_start(appointment, now)
-        _move(appointment, to=Status.NO_SHOW, allowed_from=(Status.CONFIRMED,), actor=actor, now=now)
+        _move(appointment, action="no_show", actor=actor, now=now)
         _send_after_commit(appointment, Status.NO_SHOW)
     return appointment
 
@@ -428,8 +382,7 @@ def appointment_no_show(*, appointment, actor, now=None) -> Appointment:
 def _expire(appointment, *, now):
     _move(
         appointment,
-        to=Status.EXPIRED,
-        allowed_from=(Status.PENDING_PAYMENT,),
+        action="expire",
         actor=None,
         reason="Payment not completed within 10 minutes",
         now=now,
@@ -446,8 +399,6 @@ def appointment_expire(*, appointment, now=None) -> Appointment:
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
-        if appointment.status == Status.PENDING_PAYMENT and appointment.hold_expires_at > now:
-            raise BookingError("The payment window is still open.")
         _expire(appointment, now=now)
     return appointment
 
