@@ -21,6 +21,53 @@ DEFAULT_SETTINGS = BookingSettings()
 MAX_SLOT = timedelta(minutes=60)
 
 
+# --- Availability (the doctor's own page, and what a change of it strands) -------------------
+
+
+def week_of(rules) -> list[tuple[str, list]]:
+    """Monday..Sunday, each with its rules in start order."""
+    by_day = {day.value: [] for day in AvailabilityRule.Weekday}
+    for rule in rules:
+        by_day[rule.weekday].append(rule)
+    return [(day.label, sorted(by_day[day.value], key=lambda r: r.start)) for day in AvailabilityRule.Weekday]
+
+
+def rules_for(doctor):
+    return (
+        AvailabilityRule.objects.filter(doctor=doctor).select_related("clinic").order_by("weekday", "start")
+    )
+
+
+def upcoming_exceptions(doctor, *, today):
+    """Exceptions still to come or under way on `today` (the doctor's local date)."""
+    return (
+        AvailabilityException.objects.filter(doctor=doctor)
+        .filter(Q(date__gte=today) | Q(end_date__gte=today))
+        .select_related("clinic")
+        .order_by("date", "start", "pk")
+    )
+
+
+def appointments_to_review(doctor, ids):
+    """The still active appointments of `doctor` among `ids`, with their patients."""
+    if not ids:
+        return []
+    return list(
+        Appointment.objects.filter(doctor=doctor, pk__in=ids, status__in=Appointment.ACTIVE)
+        .select_related("patient", "clinic")
+        .order_by("start")
+    )
+
+
+def colliding_appointments(*, doctor, start, end, now=None) -> list:
+    """Active appointments of `doctor` between two UTC instants that have not ended yet."""
+    now = now or timezone.now()
+    return list(confirmed_between(doctor, start, end).filter(end__gt=now))
+
+
+# --- Free slots ------------------------------------------------------------------------------
+
+
 def booking_settings_for(doctor) -> BookingSettings:
     return BookingSettings.objects.filter(doctor=doctor).first() or BookingSettings(doctor=doctor)
 

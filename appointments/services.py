@@ -13,8 +13,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from appointments import lifecycle, signals
-from appointments import notices as texts
+from appointments import lifecycle, notices, signals
 from appointments.models import Appointment, AppointmentEvent, Mode
 from appointments.next_available import schedule_refresh
 from appointments.selectors import bookable_window, booking_settings_for, slot_inputs
@@ -99,9 +98,9 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
                 )
             AppointmentEvent.objects.create(appointment=appointment, actor=patient, to_status=status, at=now)
             schedule_refresh(doctor.pk)
-            texts.notify_booked(appointment)
+            notices.notify_booked(appointment)
             if status == Status.CONFIRMED:
-                texts.schedule_reminders(appointment, now=now)
+                notices.schedule_reminders(appointment, now=now)
             _send_after_commit(appointment, status)
     except IntegrityError as error:
         raise SlotTaken() from error
@@ -273,8 +272,8 @@ def appointment_cancel(*, appointment, actor, reason, now=None) -> Appointment:
         appointment = _locked(appointment)
         _move(appointment, action="cancel", actor=actor, reason=reason, now=now)
         is_doctor = _is_doctor(appointment, actor)
-        texts.withdraw_reminders(appointment)
-        texts.notify_cancelled(appointment, by_doctor=is_doctor, reason=reason)
+        notices.withdraw_reminders(appointment)
+        notices.notify_cancelled(appointment, by_doctor=is_doctor, reason=reason)
         _send_after_commit(appointment, Status.CANCELLED)
     return appointment
 
@@ -318,10 +317,10 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
             old_end=old_end,
             at=now,
         )
-        texts.withdraw_reminders(appointment)
+        notices.withdraw_reminders(appointment)
         if appointment.status == Status.CONFIRMED:
-            texts.schedule_reminders(appointment, now=now)
-        texts.notify_rescheduled(appointment, old_start=old_start)
+            notices.schedule_reminders(appointment, now=now)
+        notices.notify_rescheduled(appointment, old_start=old_start)
         transaction.on_commit(_announce(signals.appointment_rescheduled, appointment.pk), robust=True)
     return appointment
 
@@ -335,8 +334,8 @@ def appointment_accept(*, appointment, actor, now=None) -> Appointment:
     with transaction.atomic():
         appointment = _locked(appointment)
         _move(appointment, action="accept", actor=actor, now=now)
-        texts.notify_accepted(appointment)
-        texts.schedule_reminders(appointment, now=now)
+        notices.notify_accepted(appointment)
+        notices.schedule_reminders(appointment, now=now)
         _send_after_commit(appointment, Status.CONFIRMED)
     return appointment
 
@@ -354,7 +353,7 @@ def appointment_decline(*, appointment, actor, reason, now=None) -> Appointment:
     with transaction.atomic():
         appointment = _locked(appointment)
         _move(appointment, action="decline", actor=actor, reason=reason, now=now)
-        texts.notify_declined(appointment, reason=reason)
+        notices.notify_declined(appointment, reason=reason)
         _send_after_commit(appointment, Status.DECLINED)
     return appointment
 
@@ -387,7 +386,7 @@ def _expire(appointment, *, now):
         reason="Payment not completed within 10 minutes",
         now=now,
     )
-    texts.notify_expired(appointment)
+    notices.notify_expired(appointment)
     _send_after_commit(appointment, Status.EXPIRED)
 
 
