@@ -16,6 +16,7 @@ from operator import itemgetter
 from django.db import connection
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.translation import ngettext
 
 from core.templatetags.ui import avatar_class, initials, rupees
 from profiles.models import Clinic, DoctorProfile
@@ -172,7 +173,9 @@ class _CardBuilder:
         )
         years = max(self.year - since, 0) if since else 0
         if years:
-            card.experience = f"{years} year{'s' if years != 1 else ''} experience"
+            card.experience = ngettext("%(years)d year experience", "%(years)d years experience", years) % {
+                "years": years
+            }
         card.place = self._place(clinics)
         if offers_in_person and fee_in_person:
             card.fees.append(("Clinic visit", rupees(fee_in_person)))

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import doctor_required
@@ -151,8 +152,12 @@ def _done(request, doctor, section, text, colliding):
         count = len(colliding)
         messages.warning(
             request,
-            f"{count} booking{'s' if count != 1 else ''} fall{'s' if count == 1 else ''} in that time. "
-            "Nothing is cancelled: choose below what happens to them.",
+            ngettext(
+                "%(count)d booking falls in that time. Nothing is cancelled: choose below what happens to it.",
+                "%(count)d bookings fall in that time. Nothing is cancelled: choose below what happens to them.",
+                count,
+            )
+            % {"count": count},
         )
         return redirect(f"{reverse('appointments:availability')}#collisions")
     return redirect(f"{reverse('appointments:availability')}#{section}")
@@ -264,7 +269,13 @@ def collisions_cancel(request):
     _forget(request, form.cleaned_data["appointments"])
     count = len(cancelled)
     messages.success(
-        request, f"Cancelled {count} booking{'s' if count != 1 else ''}. We have told the patients why."
+        request,
+        ngettext(
+            "Cancelled %(count)d booking. We have told the patient why.",
+            "Cancelled %(count)d bookings. We have told the patients why.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect("appointments:availability")
 
