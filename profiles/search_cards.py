@@ -38,8 +38,6 @@ CARD_FIELDS = (
     "fee_in_person",
     "next_in_person_at",
 )
-# Stands for the slug while reversing a URL once per page.
-SLUG = "slug-placeholder"
 
 
 @dataclass
@@ -137,8 +135,6 @@ class _CardBuilder:
         self.zone_name = str(self.zone)
         self.today = timezone.localtime(self.now, self.zone).date()
         self.year = timezone.localdate(self.now).year
-        self.doctor_url = reverse("profiles:doctor_page", args=[SLUG])
-        self.slots_url = reverse("appointments:slots", args=[SLUG])
         self.photo_url = DoctorProfile._meta.get_field("photo").storage.url
 
     def card(self, row, specialty_ids, language_ids, clinics) -> DoctorCard:
@@ -157,7 +153,7 @@ class _CardBuilder:
             next_in_person,
         ) = row
         reference = self.reference
-        card = DoctorCard(pk=row[0], name=name, url=self.doctor_url.replace(SLUG, slug))
+        card = DoctorCard(pk=row[0], name=name, url=reverse("profiles:doctor_page", args=[slug]))
         if photo:
             card.photo_url = self.photo_url(photo)
         else:
@@ -198,7 +194,7 @@ class _CardBuilder:
                 label += f" {local.tzname()}"
             card.next_at, card.next_iso, card.next_label = moment, local.isoformat(), label
             card.slots_url = (
-                f"{self.slots_url.replace(SLUG, slug)}?day={local.date():%Y-%m-%d}&mode={slot_mode}"
+                f"{reverse('appointments:slots', args=[slug])}?day={local.date():%Y-%m-%d}&mode={slot_mode}"
             )
         return card
 
