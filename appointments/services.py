@@ -1,6 +1,7 @@
 """Booking and the appointment lifecycle: the only code that changes an appointment.
 
-Each transition is one function that refuses an illegal move and writes an
+Each transition is one function that asks the table of allowed moves
+(appointments.lifecycle) before it changes anything, and writes an
 AppointmentEvent. Notifications are written in the same transaction (the
 outbox); signals for the floors above go out after commit.
 """
