@@ -25,4 +25,3 @@ def role_required(*roles: str):
 
 patient_required = role_required(User.Role.PATIENT)
 doctor_required = role_required(User.Role.DOCTOR)
-admin_required = role_required(User.Role.ADMIN)

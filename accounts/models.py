@@ -102,7 +102,3 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_doctor(self):
         return self.role == self.Role.DOCTOR
-
-    @property
-    def is_admin(self):
-        return self.role == self.Role.ADMIN

@@ -4,7 +4,7 @@ dates (leave, blocked hours, extra hours) and booking settings.
 Every time here is a wall-clock time in the doctor's zone (DoctorProfile.time_zone).
 A change never cancels a booking: the functions that take time away return
 the active appointments the change strands, and the doctor decides, through
-`colliding_cancel`, which of them to cancel (appointments.services notifies).
+`colliding_appointments_cancel`, which of them to cancel (appointments.services notifies).
 """
 
 from dataclasses import dataclass
@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.functions import ExtractIsoWeekDay
 from django.utils import timezone
 
@@ -29,7 +28,6 @@ from appointments.services import IllegalTransition, appointment_cancel
 from profiles.models import DoctorProfile
 
 Kind = AvailabilityException.Kind
-WEEKDAYS = AvailabilityRule.Weekday
 MAX_LEAVE_DAYS = 366
 
 
@@ -144,7 +142,9 @@ def _overlapping(items, start, end):
 # --- Weekly rules ----------------------------------------------------------------------------
 
 
-def rule_add(*, doctor, weekday, start, end, slot_minutes, mode, clinic=None) -> AvailabilityRule:
+def availability_rule_add(
+    *, doctor, weekday, start, end, slot_minutes, mode, clinic=None
+) -> AvailabilityRule:
     """Add weekly hours. Refused (AvailabilityError) when they overlap other hours
     on that weekday in any mode (the doctor cannot be in two places), when the
     doctor does not offer the mode, or when the clinic is missing, not needed
@@ -171,7 +171,7 @@ def rule_add(*, doctor, weekday, start, end, slot_minutes, mode, clinic=None) ->
         )
 
 
-def rule_remove(*, rule, now=None) -> Change:
+def availability_rule_remove(*, rule, now=None) -> Change:
     """Delete a weekly rule (already scoped to its doctor by the caller).
 
     Side effects: the AvailabilityRule row is deleted. No booking changes; the
@@ -237,13 +237,7 @@ def _uncovered(doctor, appointments, tz) -> list:
 # --- Exceptions ------------------------------------------------------------------------------
 
 
-def colliding_appointments(*, doctor, start, end, now=None) -> list:
-    """Active appointments of `doctor` between two UTC instants that have not ended yet."""
-    now = now or timezone.now()
-    return list(selectors.confirmed_between(doctor, start, end).filter(end__gt=now))
-
-
-def exception_add(
+def availability_exception_add(
     *,
     doctor,
     kind,
@@ -296,7 +290,9 @@ def exception_add(
         exception = AvailabilityException.objects.create(**fields)
         schedule_refresh(doctor.pk)
         colliding = (
-            colliding_appointments(doctor=doctor, start=window[0], end=window[1], now=now) if window else []
+            selectors.colliding_appointments(doctor=doctor, start=window[0], end=window[1], now=now)
+            if window
+            else []
         )
         return Change(saved=exception, colliding=colliding)
 
@@ -317,7 +313,7 @@ def _check_extra_fits(doctor, day, start, end):
         raise AvailabilityError(f"Overlaps your extra hours that day, {_span(clash)}.")
 
 
-def exception_remove(*, exception, now=None) -> Change:
+def availability_exception_remove(*, exception, now=None) -> Change:
     """Delete an exception (already scoped to its doctor by the caller).
 
     Side effects: the AvailabilityException row is deleted. Removing leave or
@@ -333,7 +329,7 @@ def exception_remove(*, exception, now=None) -> Change:
         if exception.kind != Kind.EXTRA:
             return Change(saved=exception, colliding=[])
         tz = zone_of(doctor)
-        inside = colliding_appointments(
+        inside = selectors.colliding_appointments(
             doctor=doctor,
             start=_instant(exception.date, exception.start, tz),
             end=_instant(exception.date, exception.end, tz),
@@ -345,7 +341,9 @@ def exception_remove(*, exception, now=None) -> Change:
 # --- Booking settings ------------------------------------------------------------------------
 
 
-def settings_update(*, doctor, min_notice_minutes, horizon_days, approval_required) -> BookingSettings:
+def booking_settings_update(
+    *, doctor, min_notice_minutes, horizon_days, approval_required
+) -> BookingSettings:
     """Save the doctor's booking settings, creating the row on first save.
 
     Side effects: one BookingSettings row created or updated. Existing
@@ -367,7 +365,7 @@ def settings_update(*, doctor, min_notice_minutes, horizon_days, approval_requir
 # --- Bookings a change collided with ---------------------------------------------------------
 
 
-def colliding_cancel(*, doctor, appointment_ids, actor, reason, now=None) -> list:
+def colliding_appointments_cancel(*, doctor, appointment_ids, actor, reason, now=None) -> list:
     """Cancel, with one reason, the doctor's active appointments among `appointment_ids`.
 
     Ids of other doctors' or no longer active appointments are skipped.
@@ -390,41 +388,3 @@ def colliding_cancel(*, doctor, appointment_ids, actor, reason, now=None) -> lis
             except IllegalTransition:
                 continue  # the patient cancelled it meanwhile
     return cancelled
-
-
-# --- Reads for the availability page ---------------------------------------------------------
-
-
-def week_of(rules) -> list[tuple[str, list]]:
-    """Monday..Sunday, each with its rules in start order."""
-    by_day = {day.value: [] for day in WEEKDAYS}
-    for rule in rules:
-        by_day[rule.weekday].append(rule)
-    return [(day.label, sorted(by_day[day.value], key=lambda r: r.start)) for day in WEEKDAYS]
-
-
-def rules_for(doctor):
-    return (
-        AvailabilityRule.objects.filter(doctor=doctor).select_related("clinic").order_by("weekday", "start")
-    )
-
-
-def upcoming_exceptions(doctor, *, today=None):
-    today = today or local_today(doctor)
-    return (
-        AvailabilityException.objects.filter(doctor=doctor)
-        .filter(Q(date__gte=today) | Q(end_date__gte=today))
-        .select_related("clinic")
-        .order_by("date", "start", "pk")
-    )
-
-
-def appointments_to_review(doctor, ids):
-    """The still active appointments of `doctor` among `ids`, with their patients."""
-    if not ids:
-        return []
-    return list(
-        Appointment.objects.filter(doctor=doctor, pk__in=ids, status__in=Appointment.ACTIVE)
-        .select_related("patient", "clinic")
-        .order_by("start")
-    )

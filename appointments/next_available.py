@@ -23,13 +23,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from appointments.models import (
-    Appointment,
     AvailabilityException,
     AvailabilityRule,
     BookingSettings,
     Mode,
 )
-from appointments.selectors import DEFAULT_SETTINGS, MAX_SLOT, bookable_window
+from appointments.selectors import DEFAULT_SETTINGS, bookable_window, taken_intervals
 from appointments.slots import free_slots
 from profiles.models import DoctorProfile
 from profiles.services import doctors_next_available_set
@@ -118,7 +117,7 @@ def _find_first_slots(doctors, wanted, found, *, now):
             break
         exceptions, taken = (
             _exceptions(remaining, stage_start, stage_end),
-            _taken(remaining, stage_start, stage_end, now=now),
+            taken_intervals(remaining, window_start=stage_start, window_end=stage_end, now=now),
         )
         for pk in remaining:
             earliest, latest = windows[pk]
@@ -187,8 +186,8 @@ def _local_days(not_before, not_after, tz):
 
 
 # The loaders below read what appointments.selectors._load reads for the slot
-# picker, in the same way (keep them in step), but as tuples, and the rules
-# and settings only once for all the windows.
+# picker, but as tuples, and the rules and settings only once for all the
+# windows; the taken times come from the same selectors.taken_intervals.
 
 
 def _rules(ids) -> dict:
@@ -225,26 +224,6 @@ def _exceptions(ids, window_start, window_end) -> dict:
     for doctor_id, *fields in rows:
         exceptions[doctor_id].append(_Exception(*fields))
     return exceptions
-
-
-def _taken(ids, window_start, window_end, *, now) -> dict:
-    """Busy intervals; a hold whose 10 minutes have lapsed counts as free (the
-    next booking of that slot expires it)."""
-    taken = defaultdict(list)
-    rows = (
-        Appointment.objects.filter(
-            doctor_id__in=ids,
-            status__in=Appointment.ACTIVE,
-            start__lt=window_end + MAX_SLOT,  # a slot starting just before the end may run past it
-            end__gt=window_start,
-        )
-        .exclude(status=Appointment.Status.PENDING_PAYMENT, hold_expires_at__lte=now)
-        .order_by()
-        .values_list("doctor_id", "start", "end")
-    )
-    for doctor_id, start, end in rows:
-        taken[doctor_id].append((start, end))
-    return taken
 
 
 # --- Storing ----------------------------------------------------------------------------------

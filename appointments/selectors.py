@@ -21,6 +21,53 @@ DEFAULT_SETTINGS = BookingSettings()
 MAX_SLOT = timedelta(minutes=60)
 
 
+# --- Availability (the doctor's own page, and what a change of it strands) -------------------
+
+
+def week_of(rules) -> list[tuple[str, list]]:
+    """Monday..Sunday, each with its rules in start order."""
+    by_day = {day.value: [] for day in AvailabilityRule.Weekday}
+    for rule in rules:
+        by_day[rule.weekday].append(rule)
+    return [(day.label, sorted(by_day[day.value], key=lambda r: r.start)) for day in AvailabilityRule.Weekday]
+
+
+def rules_for(doctor):
+    return (
+        AvailabilityRule.objects.filter(doctor=doctor).select_related("clinic").order_by("weekday", "start")
+    )
+
+
+def upcoming_exceptions(doctor, *, today):
+    """Exceptions still to come or under way on `today` (the doctor's local date)."""
+    return (
+        AvailabilityException.objects.filter(doctor=doctor)
+        .filter(Q(date__gte=today) | Q(end_date__gte=today))
+        .select_related("clinic")
+        .order_by("date", "start", "pk")
+    )
+
+
+def appointments_to_review(doctor, ids):
+    """The still active appointments of `doctor` among `ids`, with their patients."""
+    if not ids:
+        return []
+    return list(
+        Appointment.objects.filter(doctor=doctor, pk__in=ids, status__in=Appointment.ACTIVE)
+        .select_related("patient", "clinic")
+        .order_by("start")
+    )
+
+
+def colliding_appointments(*, doctor, start, end, now=None) -> list:
+    """Active appointments of `doctor` between two UTC instants that have not ended yet."""
+    now = now or timezone.now()
+    return list(confirmed_between(doctor, start, end).filter(end__gt=now))
+
+
+# --- Free slots ------------------------------------------------------------------------------
+
+
 def booking_settings_for(doctor) -> BookingSettings:
     return BookingSettings.objects.filter(doctor=doctor).first() or BookingSettings(doctor=doctor)
 
@@ -31,14 +78,37 @@ def bookable_window(settings, *, now=None) -> tuple[datetime, datetime]:
     return now + timedelta(minutes=settings.min_notice_minutes), now + timedelta(days=settings.horizon_days)
 
 
-def _load(ids, *, window_start, window_end, now=None, mode=None, ignore=None):
-    """Rules, exceptions, taken intervals and settings of many doctors: four queries.
+def taken_intervals(ids, *, window_start, window_end, now, ignore=None) -> dict:
+    """{doctor id: [(start, end), ...]}: the times that active appointments of
+    these doctors hold in [window_start, window_end) (one query). The slot
+    picker, booking and next-available all read the taken times here.
 
     A hold whose 10 minutes have lapsed counts as free: the next booking of
-    that slot expires it in its own transaction.
+    that slot expires it in its own transaction. `ignore` leaves one
+    appointment out (it is being moved).
     """
+    taken = defaultdict(list)
+    busy = (
+        Appointment.objects.filter(
+            doctor_id__in=ids,
+            status__in=Appointment.ACTIVE,
+            start__lt=window_end + MAX_SLOT,  # a slot starting just before the end may run past it
+            end__gt=window_start,
+        )
+        .exclude(status=Appointment.Status.PENDING_PAYMENT, hold_expires_at__lte=now)
+        .order_by()  # the engine merges the intervals itself
+    )
+    if ignore is not None:
+        busy = busy.exclude(pk=ignore.pk)
+    for doctor_id, start, end in busy.values_list("doctor_id", "start", "end"):
+        taken[doctor_id].append((start, end))
+    return taken
+
+
+def _load(ids, *, window_start, window_end, now=None, mode=None, ignore=None):
+    """Rules, exceptions, taken intervals and settings of many doctors: four queries."""
     now = now or timezone.now()
-    rules, exceptions, taken = defaultdict(list), defaultdict(list), defaultdict(list)
+    rules, exceptions = defaultdict(list), defaultdict(list)
     rule_rows = AvailabilityRule.objects.filter(doctor_id__in=ids)
     if mode:
         rule_rows = rule_rows.filter(mode=mode)
@@ -51,18 +121,7 @@ def _load(ids, *, window_start, window_end, now=None, mode=None, ignore=None):
     ):
         if exception.kind != "EXTRA" or not mode or exception.mode == mode:
             exceptions[exception.doctor_id].append(exception)
-    # A slot starting just before window_end may run up to an hour past it.
-    busy = Appointment.objects.filter(
-        doctor_id__in=ids,
-        status__in=Appointment.ACTIVE,
-        start__lt=window_end + MAX_SLOT,
-        end__gt=window_start,
-    )
-    busy = busy.exclude(status=Appointment.Status.PENDING_PAYMENT, hold_expires_at__lte=now)
-    if ignore is not None:
-        busy = busy.exclude(pk=ignore.pk)
-    for doctor_id, start, end in busy.values_list("doctor_id", "start", "end"):
-        taken[doctor_id].append((start, end))
+    taken = taken_intervals(ids, window_start=window_start, window_end=window_end, now=now, ignore=ignore)
     settings = {s.doctor_id: s for s in BookingSettings.objects.filter(doctor_id__in=ids)}
     return rules, exceptions, taken, settings
 

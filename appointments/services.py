@@ -1,6 +1,7 @@
 """Booking and the appointment lifecycle: the only code that changes an appointment.
 
-Each transition is one function that refuses an illegal move and writes an
+Each transition is one function that asks the table of allowed moves
+(appointments.lifecycle) before it changes anything, and writes an
 AppointmentEvent. Notifications are written in the same transaction (the
 outbox); signals for the floors above go out after commit.
 """
@@ -13,15 +14,13 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from appointments import notices as texts
-from appointments import signals
+from appointments import lifecycle, notices, signals
 from appointments.models import Appointment, AppointmentEvent, Mode
 from appointments.next_available import schedule_refresh
 from appointments.selectors import bookable_window, booking_settings_for, slot_inputs
 from appointments.slots import free_slots
 
 Status = Appointment.Status
-CANCEL_NOTICE = timedelta(hours=2)
 logger = logging.getLogger(__name__)
 
 
@@ -100,9 +99,9 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
                 )
             AppointmentEvent.objects.create(appointment=appointment, actor=patient, to_status=status, at=now)
             schedule_refresh(doctor.pk)
-            texts.notify_booked(appointment)
+            notices.notify_booked(appointment)
             if status == Status.CONFIRMED:
-                texts.schedule_reminders(appointment, now=now)
+                notices.schedule_reminders(appointment, now=now)
             _send_after_commit(appointment, status)
     except IntegrityError as error:
         raise SlotTaken() from error
@@ -167,54 +166,52 @@ def _expire_lapsed_holds(*, doctor, start, end, now):
         _expire(appointment, now=now)
 
 
-# --- Who may do what, now (the transitions and the page's buttons share these) -----------------
+# --- Who may do what, now (the transitions and the page's buttons read appointments.lifecycle) ---
 
 
 def _is_doctor(appointment, user):
     return user.pk == appointment.doctor.user_id
 
 
-def _patient_in_time(appointment, now):
-    return appointment.start - now >= CANCEL_NOTICE
+def _allowed(appointment, *, action, actor, now) -> lifecycle.Move:
+    """The lifecycle row for this move, or the BookingError (IllegalTransition
+    when the status forbids it) that tells the user why not."""
+    try:
+        return lifecycle.check(appointment, action=action, actor=actor, now=now)
+    except lifecycle.Refused as refusal:
+        error = IllegalTransition if refusal.kind == "status" else BookingError
+        raise error(str(refusal)) from None
 
 
 def patient_too_late(appointment, *, now=None) -> bool:
     """An upcoming active appointment that the patient can no longer change online."""
     now = now or timezone.now()
-    return appointment.is_active and appointment.start > now and not _patient_in_time(appointment, now)
+    return (
+        appointment.is_active
+        and appointment.start > now
+        and not lifecycle.WITH_NOTICE.allows(appointment, now)
+    )
 
 
 def available_actions(appointment, user, *, now=None) -> set[str]:
     """The transitions `user` can make on `appointment` right now."""
-    now = now or timezone.now()
-    doctor, patient = _is_doctor(appointment, user), user.pk == appointment.patient_id
-    status, actions = appointment.status, set()
-    if status in Appointment.ACTIVE and (doctor or (patient and _patient_in_time(appointment, now))):
-        actions.add("cancel")
-    if patient and status in (Status.REQUESTED, Status.CONFIRMED) and _patient_in_time(appointment, now):
-        actions.add("reschedule")
-    if doctor and status == Status.REQUESTED and appointment.start > now:
-        actions.update({"accept", "decline"})
-    if doctor and status == Status.CONFIRMED and appointment.start <= now:
-        actions.update({"complete", "no_show"})
-    return actions
+    return lifecycle.allowed_actions(appointment, user, now=now or timezone.now())
 
 
 # --- Transitions ----------------------------------------------------------------------------
 
 
-def _move(appointment, *, to, allowed_from, actor, reason="", now=None, **event_fields):
-    if appointment.status not in allowed_from:
-        raise IllegalTransition(
-            f"A {appointment.get_status_display().lower()} appointment cannot be {Status(to).label.lower()}."
-        )
+def _move(appointment, *, action, actor, reason="", now=None, **event_fields):
+    """Make `action` on the locked `appointment` if the lifecycle table allows it; write the event."""
+    now = now or timezone.now()
+    to = _allowed(appointment, action=action, actor=actor, now=now).target
     event = AppointmentEvent.objects.create(
         appointment=appointment,
         actor=actor,
         from_status=appointment.status,
         to_status=to,
         reason=reason[:500],
-        at=now or timezone.now(),
+        at=now,
         **event_fields,
     )
     appointment.status = to
@@ -274,21 +271,10 @@ def appointment_cancel(*, appointment, actor, reason, now=None) -> Appointment:
         raise BookingError("Please give a reason for cancelling.")
     with transaction.atomic():
         appointment = _locked(appointment)
+        _move(appointment, action="cancel", actor=actor, reason=reason, now=now)
         is_doctor = _is_doctor(appointment, actor)
-        if not is_doctor and actor.pk != appointment.patient_id:
-            raise BookingError("Only the patient or the doctor can cancel this appointment.")
-        if not is_doctor and not _patient_in_time(appointment, now):
-            raise BookingError("Appointments can be cancelled online until 2 hours before they start.")
-        _move(
-            appointment,
-            to=Status.CANCELLED,
-            allowed_from=Appointment.ACTIVE,
-            actor=actor,
-            reason=reason,
-            now=now,
-        )
-        texts.withdraw_reminders(appointment)
-        texts.notify_cancelled(appointment, by_doctor=is_doctor, reason=reason)
+        notices.withdraw_reminders(appointment)
+        notices.notify_cancelled(appointment, by_doctor=is_doctor, reason=reason)
         _send_after_commit(appointment, Status.CANCELLED)
     return appointment
 
@@ -303,14 +289,7 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
-        if actor.pk != appointment.patient_id:
-            raise BookingError("Only the patient can reschedule this appointment.")
-        if appointment.status not in (Status.REQUESTED, Status.CONFIRMED):
-            raise IllegalTransition(
-                f"A {appointment.get_status_display().lower()} appointment cannot be moved."
-            )
-        if not _patient_in_time(appointment, now):
-            raise BookingError("Appointments can be moved online until 2 hours before they start.")
+        _allowed(appointment, action="reschedule", actor=actor, now=now)
         if start == appointment.start:
             raise BookingError("That is the time you already have.")
         slot = _derive_slot(
@@ -339,17 +318,12 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
             old_end=old_end,
             at=now,
         )
-        texts.withdraw_reminders(appointment)
+        notices.withdraw_reminders(appointment)
         if appointment.status == Status.CONFIRMED:
-            texts.schedule_reminders(appointment, now=now)
-        texts.notify_rescheduled(appointment, old_start=old_start)
+            notices.schedule_reminders(appointment, now=now)
+        notices.notify_rescheduled(appointment, old_start=old_start)
         transaction.on_commit(_announce(signals.appointment_rescheduled, appointment.pk), robust=True)
     return appointment
-
-
-def _require_doctor(appointment, actor):
-    if not _is_doctor(appointment, actor):
-        raise BookingError("Only the appointment's doctor can do that.")
 
 
 def appointment_accept(*, appointment, actor, now=None) -> Appointment:
@@ -360,12 +334,9 @@ def appointment_accept(*, appointment, actor, now=None) -> Appointment:
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
-        _require_doctor(appointment, actor)
-        if appointment.start <= now:
-            raise BookingError("This request has already started; it can no longer be accepted.")
-        _move(appointment, to=Status.CONFIRMED, allowed_from=(Status.REQUESTED,), actor=actor, now=now)
-        texts.notify_accepted(appointment)
-        texts.schedule_reminders(appointment, now=now)
+        _move(appointment, action="accept", actor=actor, now=now)
+        notices.notify_accepted(appointment)
+        notices.schedule_reminders(appointment, now=now)
         _send_after_commit(appointment, Status.CONFIRMED)
     return appointment
 
@@ -376,29 +347,16 @@ def appointment_decline(*, appointment, actor, reason, now=None) -> Appointment:
 
     Side effects: notification to the patient; appointment_declined.
     """
+    now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
         raise BookingError("Please give the patient a reason.")
     with transaction.atomic():
         appointment = _locked(appointment)
-        if actor is not None:
-            _require_doctor(appointment, actor)
-        _move(
-            appointment,
-            to=Status.DECLINED,
-            allowed_from=(Status.REQUESTED,),
-            actor=actor,
-            reason=reason,
-            now=now,
-        )
-        texts.notify_declined(appointment, reason=reason)
+        _move(appointment, action="decline", actor=actor, reason=reason, now=now)
+        notices.notify_declined(appointment, reason=reason)
         _send_after_commit(appointment, Status.DECLINED)
     return appointment
-
-
-def _after_start(appointment, now):
-    if appointment.start > now:
-        raise BookingError("This can be recorded once the appointment has started.")
 
 
 def appointment_complete(*, appointment, actor, now=None) -> Appointment:
@@ -406,9 +364,7 @@ def appointment_complete(*, appointment, actor, now=None) -> Appointment:
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
-        _require_doctor(appointment, actor)
-        _after_start(appointment, now)
-        _move(appointment, to=Status.COMPLETED, allowed_from=(Status.CONFIRMED,), actor=actor, now=now)
+        _move(appointment, action="complete", actor=actor, now=now)
         _send_after_commit(appointment, Status.COMPLETED)
     return appointment
 
@@ -418,9 +374,7 @@ def appointment_no_show(*, appointment, actor, now=None) -> Appointment:
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
-        _require_doctor(appointment, actor)
-        _after_start(appointment, now)
-        _move(appointment, to=Status.NO_SHOW, allowed_from=(Status.CONFIRMED,), actor=actor, now=now)
+        _move(appointment, action="no_show", actor=actor, now=now)
         _send_after_commit(appointment, Status.NO_SHOW)
     return appointment
 
@@ -428,13 +382,12 @@ def appointment_no_show(*, appointment, actor, now=None) -> Appointment:
 def _expire(appointment, *, now):
     _move(
         appointment,
-        to=Status.EXPIRED,
-        allowed_from=(Status.PENDING_PAYMENT,),
+        action="expire",
         actor=None,
         reason="Payment not completed within 10 minutes",
         now=now,
     )
-    texts.notify_expired(appointment)
+    notices.notify_expired(appointment)
     _send_after_commit(appointment, Status.EXPIRED)
 
 
@@ -446,8 +399,6 @@ def appointment_expire(*, appointment, now=None) -> Appointment:
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
-        if appointment.status == Status.PENDING_PAYMENT and appointment.hold_expires_at > now:
-            raise BookingError("The payment window is still open.")
         _expire(appointment, now=now)
     return appointment
 

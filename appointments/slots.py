@@ -21,10 +21,6 @@ class Slot:
     mode: str
     clinic_id: int | None = None
 
-    @property
-    def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
-
 
 def localize(naive: datetime, tz: ZoneInfo) -> datetime | None:
     """The UTC instant of a wall-clock time in `tz`; None if that time does not exist."""

@@ -16,6 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from profiles import services
@@ -424,7 +425,7 @@ class DoctorProfileAdmin(admin.ModelAdmin):
 
 
 def _doctors(count):
-    return f"{count} doctor" if count == 1 else f"{count} doctors"
+    return ngettext("%(count)d doctor", "%(count)d doctors", count) % {"count": count}
 
 
 def _int_or_404(value):

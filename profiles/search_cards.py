@@ -16,6 +16,7 @@ from operator import itemgetter
 from django.db import connection
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.translation import ngettext
 
 from core.templatetags.ui import avatar_class, initials, rupees
 from profiles.models import Clinic, DoctorProfile
@@ -37,8 +38,6 @@ CARD_FIELDS = (
     "fee_in_person",
     "next_in_person_at",
 )
-# Stands for the slug while reversing a URL once per page.
-SLUG = "slug-placeholder"
 
 
 @dataclass
@@ -136,8 +135,6 @@ class _CardBuilder:
         self.zone_name = str(self.zone)
         self.today = timezone.localtime(self.now, self.zone).date()
         self.year = timezone.localdate(self.now).year
-        self.doctor_url = reverse("profiles:doctor_page", args=[SLUG])
-        self.slots_url = reverse("appointments:slots", args=[SLUG])
         self.photo_url = DoctorProfile._meta.get_field("photo").storage.url
 
     def card(self, row, specialty_ids, language_ids, clinics) -> DoctorCard:
@@ -156,7 +153,7 @@ class _CardBuilder:
             next_in_person,
         ) = row
         reference = self.reference
-        card = DoctorCard(pk=row[0], name=name, url=self.doctor_url.replace(SLUG, slug))
+        card = DoctorCard(pk=row[0], name=name, url=reverse("profiles:doctor_page", args=[slug]))
         if photo:
             card.photo_url = self.photo_url(photo)
         else:
@@ -172,7 +169,9 @@ class _CardBuilder:
         )
         years = max(self.year - since, 0) if since else 0
         if years:
-            card.experience = f"{years} year{'s' if years != 1 else ''} experience"
+            card.experience = ngettext("%(years)d year experience", "%(years)d years experience", years) % {
+                "years": years
+            }
         card.place = self._place(clinics)
         if offers_in_person and fee_in_person:
             card.fees.append(("Clinic visit", rupees(fee_in_person)))
@@ -195,7 +194,7 @@ class _CardBuilder:
                 label += f" {local.tzname()}"
             card.next_at, card.next_iso, card.next_label = moment, local.isoformat(), label
             card.slots_url = (
-                f"{self.slots_url.replace(SLUG, slug)}?day={local.date():%Y-%m-%d}&mode={slot_mode}"
+                f"{reverse('appointments:slots', args=[slug])}?day={local.date():%Y-%m-%d}&mode={slot_mode}"
             )
         return card
 

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import ngettext
 from django_htmx.http import push_url
 
 from profiles import search
@@ -31,7 +32,7 @@ def _describe(filters, *, total=None, total_label="") -> str:
     if filters.specialty:
         noun = filters.specialty.name if total == 1 else filters.specialty.plural
     else:
-        noun = "doctor" if total == 1 else "doctors"
+        noun = ngettext("doctor", "doctors", total or 0)
     words = [noun if total is not None else noun[:1].upper() + noun[1:]]
     if total is not None:
         words.insert(0, total_label or f"{total:,}")

@@ -12,10 +12,11 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import doctor_required
-from appointments import availability
+from appointments import availability, selectors
 from appointments.availability import AvailabilityError
 from appointments.availability_forms import (
     EXCEPTION_FORMS,
@@ -106,13 +107,13 @@ def _forms(doctor, bound=None):
 
 def _sections(request, doctor, *, bound=None, cancel_form=None):
     """What the rules, exceptions and collisions parts of the page need."""
-    review = availability.appointments_to_review(doctor, _review_ids(request))
+    review = selectors.appointments_to_review(doctor, _review_ids(request))
     return {
         "doctor": doctor,
         "zone": doctor.time_zone,
         "offers_any": doctor.offers_online or doctor.offers_in_person,
-        "week": availability.week_of(availability.rules_for(doctor)),
-        "exceptions": availability.upcoming_exceptions(doctor),
+        "week": selectors.week_of(selectors.rules_for(doctor)),
+        "exceptions": selectors.upcoming_exceptions(doctor, today=availability.local_today(doctor)),
         "review": review,
         "cancel_form": cancel_form or CollisionCancelForm(appointments=review),
         **_forms(doctor, bound),
@@ -151,8 +152,12 @@ def _done(request, doctor, section, text, colliding):
         count = len(colliding)
         messages.warning(
             request,
-            f"{count} booking{'s' if count != 1 else ''} fall{'s' if count == 1 else ''} in that time. "
-            "Nothing is cancelled: choose below what happens to them.",
+            ngettext(
+                "%(count)d booking falls in that time. Nothing is cancelled: choose below what happens to it.",
+                "%(count)d bookings fall in that time. Nothing is cancelled: choose below what happens to them.",
+                count,
+            )
+            % {"count": count},
         )
         return redirect(f"{reverse('appointments:availability')}#collisions")
     return redirect(f"{reverse('appointments:availability')}#{section}")
@@ -180,7 +185,7 @@ def rule_add(request):
     form = RuleForm(request.POST, doctor=doctor, clinics=_clinics(doctor), prefix="rule")
     if form.is_valid():
         try:
-            rule = availability.rule_add(doctor=doctor, **form.cleaned_data)
+            rule = availability.availability_rule_add(doctor=doctor, **form.cleaned_data)
         except AvailabilityError as error:
             _field_error(form, error)
         else:
@@ -192,7 +197,7 @@ def rule_add(request):
 @require_POST
 def rule_remove(request, pk):
     doctor = _doctor(request)
-    change = availability.rule_remove(rule=_get_rule_for(doctor, pk))
+    change = availability.availability_rule_remove(rule=_get_rule_for(doctor, pk))
     return _done(request, doctor, "rules", f"Removed {change.saved}.", change.colliding)
 
 
@@ -206,7 +211,9 @@ def exception_add(request, kind):
     form = form_class(request.POST, doctor=doctor, clinics=_clinics(doctor), prefix=kind)
     if form.is_valid():
         try:
-            change = availability.exception_add(doctor=doctor, kind=form_class.kind, **form.cleaned_data)
+            change = availability.availability_exception_add(
+                doctor=doctor, kind=form_class.kind, **form.cleaned_data
+            )
         except AvailabilityError as error:
             _field_error(form, error)
         else:
@@ -219,7 +226,7 @@ def exception_add(request, kind):
 @require_POST
 def exception_remove(request, pk):
     doctor = _doctor(request)
-    change = availability.exception_remove(exception=_get_exception_for(doctor, pk))
+    change = availability.availability_exception_remove(exception=_get_exception_for(doctor, pk))
     return _done(request, doctor, "exceptions", f"Removed {_describe(change.saved)}.", change.colliding)
 
 
@@ -231,7 +238,7 @@ def settings_save(request):
     if not form.is_valid():
         return _page(request, doctor, status=400, settings_form=form)
     data = form.cleaned_data
-    availability.settings_update(
+    availability.booking_settings_update(
         doctor=doctor,
         min_notice_minutes=data["min_notice_minutes"],
         horizon_days=data["horizon_days"],
@@ -245,12 +252,12 @@ def settings_save(request):
 @require_POST
 def collisions_cancel(request):
     doctor = _doctor(request)
-    appointments = availability.appointments_to_review(doctor, _review_ids(request))
+    appointments = selectors.appointments_to_review(doctor, _review_ids(request))
     form = CollisionCancelForm(request.POST, appointments=appointments)
     if not form.is_valid():
         return _page(request, doctor, status=400, cancel_form=form)
     try:
-        cancelled = availability.colliding_cancel(
+        cancelled = availability.colliding_appointments_cancel(
             doctor=doctor,
             appointment_ids=form.cleaned_data["appointments"],
             actor=request.user,
@@ -262,7 +269,13 @@ def collisions_cancel(request):
     _forget(request, form.cleaned_data["appointments"])
     count = len(cancelled)
     messages.success(
-        request, f"Cancelled {count} booking{'s' if count != 1 else ''}. We have told the patients why."
+        request,
+        ngettext(
+            "Cancelled %(count)d booking. We have told the patient why.",
+            "Cancelled %(count)d bookings. We have told the patients why.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect("appointments:availability")
 

@@ -305,7 +305,7 @@ def test_rule_add_mode_not_offered_is_refused_by_the_service_too(profile):
     profile.offers_online = False
 
     with pytest.raises(availability.AvailabilityError, match="don't offer video"):
-        availability.rule_add(
+        availability.availability_rule_add(
             doctor=profile, weekday=0, start=time(9), end=time(10), slot_minutes=15, mode=Mode.ONLINE
         )
 
@@ -393,7 +393,7 @@ def test_rule_remove_lists_bookings_no_other_hours_cover(client_for, patient, pr
     covered = booking(profile, patient, at(monday, 11))
     tuesday = booking(profile, patient, at(monday + timedelta(days=1), 10))
 
-    change = availability.rule_remove(rule=rule)
+    change = availability.availability_rule_remove(rule=rule)
 
     assert change.colliding == [stranded]
     assert {a.status for a in (stranded, covered, tuesday)} == {Appointment.Status.CONFIRMED}
@@ -772,7 +772,7 @@ def test_block_over_booking_lists_only_the_bookings_inside(patient, profile):
     inside = booking(profile, patient, at(day, 14, 30))
     booking(profile, patient, at(day, 16))
 
-    change = availability.exception_add(
+    change = availability.availability_exception_add(
         doctor=profile, kind=Kind.BLOCK, date=day, start=time(14), end=time(16)
     )
 
@@ -785,6 +785,6 @@ def test_leave_lists_active_bookings_but_not_cancelled_ones(patient, profile):
     requested = booking(profile, patient, at(day, 9), status=Appointment.Status.REQUESTED)
     booking(profile, patient, at(day, 11), status=Appointment.Status.CANCELLED)
 
-    change = availability.exception_add(doctor=profile, kind=Kind.LEAVE, date=day, end_date=day)
+    change = availability.availability_exception_add(doctor=profile, kind=Kind.LEAVE, date=day, end_date=day)
 
     assert change.colliding == [requested]

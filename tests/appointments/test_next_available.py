@@ -166,7 +166,7 @@ def test_next_available_leave_added_moves_it_past_the_leave_and_back_when_remove
     doctor, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        change = availability.exception_add(
+        change = availability.availability_exception_add(
             doctor=doctor,
             kind=Kind.LEAVE,
             date=MONDAY + timedelta(days=1),
@@ -175,18 +175,20 @@ def test_next_available_leave_added_moves_it_past_the_leave_and_back_when_remove
     assert stored(doctor) == (at(3, 9), at(0, 16, 30))
 
     with django_capture_on_commit_callbacks(execute=True):
-        availability.exception_remove(exception=change.saved)
+        availability.availability_exception_remove(exception=change.saved)
 
     assert stored(doctor) == (at(1, 9), at(0, 16, 30))
 
 
 def test_next_available_blocked_hours_and_extra_hours_move_it(doctor, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        availability.exception_add(doctor=doctor, kind=Kind.BLOCK, date=MONDAY, start=time(16), end=time(17))
+        availability.availability_exception_add(
+            doctor=doctor, kind=Kind.BLOCK, date=MONDAY, start=time(16), end=time(17)
+        )
     assert stored(doctor) == (at(1, 9), at(1, 13))
 
     with django_capture_on_commit_callbacks(execute=True):
-        availability.exception_add(
+        availability.availability_exception_add(
             doctor=doctor,
             kind=Kind.EXTRA,
             date=MONDAY,
@@ -205,13 +207,13 @@ def test_next_available_rule_added_and_removed(clock, django_capture_on_commit_c
     assert stored(doctor) == (None, None)
 
     with django_capture_on_commit_callbacks(execute=True):
-        rule = availability.rule_add(
+        rule = availability.availability_rule_add(
             doctor=doctor, weekday=2, start=time(10), end=time(12), slot_minutes=30, mode=Mode.ONLINE
         )
     assert stored(doctor) == (at(2, 10), None)
 
     with django_capture_on_commit_callbacks(execute=True):
-        availability.rule_remove(rule=rule)
+        availability.availability_rule_remove(rule=rule)
 
     assert stored(doctor) == (None, None)
 
@@ -219,7 +221,7 @@ def test_next_available_rule_added_and_removed(clock, django_capture_on_commit_c
 def test_next_available_notice_and_horizon_settings_move_it(doctor, django_capture_on_commit_callbacks):
     def update(notice, horizon):
         with django_capture_on_commit_callbacks(execute=True):
-            availability.settings_update(
+            availability.booking_settings_update(
                 doctor=doctor, min_notice_minutes=notice, horizon_days=horizon, approval_required=False
             )
         return stored(doctor)

@@ -69,7 +69,9 @@ def test_slots_fill_the_rule_and_carry_mode_and_clinic():
     )
 
     assert local_times(slots, "Asia/Kolkata") == ["09:00", "09:20", "09:40", "10:00", "10:20"]
-    assert {(s.mode, s.clinic_id, s.minutes) for s in slots} == {("IN_PERSON", 7, 20)}
+    assert {(s.mode, s.clinic_id, s.end - s.start) for s in slots} == {
+        ("IN_PERSON", 7, timedelta(minutes=20))
+    }
     assert slots[0].start == datetime(2026, 11, 23, 3, 30, tzinfo=UTC)
 
 
