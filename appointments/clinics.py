@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from appointments.availability import _lock_doctor, _span, local_today
 from appointments.models import Appointment, AvailabilityException, AvailabilityRule
-from appointments.next_available import schedule_refresh
 from profiles.services import doctor_clinic_remove, doctor_clinic_remove_check
 
 
@@ -72,7 +71,8 @@ def clinic_remove(*, doctor, clinic, now=None) -> ClinicRemoval:
     can book for visits; nothing changes then.
     Side effects: the weekly rules and extra hours at the clinic are deleted;
     the clinic is archived if any appointment ever named it, else deleted; the
-    search document is refreshed; after commit, the next free slot per mode.
+    search document is refreshed; after commit, the next free slot per mode
+    (profiles.signals.doctor_schedule_changed).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -87,6 +87,6 @@ def clinic_remove(*, doctor, clinic, now=None) -> ClinicRemoval:
         AvailabilityRule.objects.filter(clinic=clinic).delete()
         AvailabilityException.objects.filter(clinic=clinic).delete()
         archived = Appointment.objects.filter(clinic=clinic).exists()
+        # Also announces doctor_schedule_changed: the next free slots follow after commit.
         doctor_clinic_remove(profile=doctor, clinic=clinic, archive=archived)
-        schedule_refresh(doctor.pk)
     return ClinicRemoval(archived=archived, hours=hours)
