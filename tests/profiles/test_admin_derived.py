@@ -126,3 +126,12 @@ def test_admin_time_zone_change_moves_next_online(staff_client, doctor, django_c
     assert doctor.time_zone == "America/New_York"
     assert doctor.next_online_at is not None
     assert doctor.next_online_at != before
+
+
+def test_admin_offers_no_clinic_delete_box(staff_client, doctor):
+    # Removing a clinic depends on its bookings; only the doctor's remove flow checks them.
+    response = staff_client.get(change_url(doctor))
+
+    assert response.status_code == 200
+    assert 'name="clinics-0-name"' in response.content.decode()
+    assert 'name="clinics-0-DELETE"' not in response.content.decode()
