@@ -301,3 +301,9 @@ def schedule_refresh(doctor_id, *, using=None) -> None:
 def on_doctor_verified(sender, doctor_id, **kwargs):
     """profiles.signals.doctor_verified (sent after commit): the doctor is bookable now."""
     refresh_doctor(doctor_id)
+
+
+def on_doctor_schedule_changed(sender, doctor_id, **kwargs):
+    """profiles.signals.doctor_schedule_changed (sent after commit): a profile
+    change (zone, modes, fees, clinics) may have moved the doctor's next slots."""
+    refresh_doctor(doctor_id)

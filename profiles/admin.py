@@ -114,6 +114,10 @@ class ClinicInline(admin.StackedInline):
     model = Clinic
     extra = 0
     fields = ("name", "address", "city", "locality", "phone")
+    # Removing a clinic depends on its bookings (refused while any are upcoming,
+    # archived once any exist), which only the doctor's remove flow in
+    # appointments checks; a delete box here would skip that.
+    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("city", "locality")
@@ -246,6 +250,13 @@ class DoctorProfileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_related(self, request, form, formsets, change):
+        """After the profile, its specialties and its clinics are saved: staff
+        edits skip profiles.services, so refresh what those would have (the
+        search document now, the next free slot per mode after commit)."""
+        super().save_related(request, form, formsets, change)
+        services.doctor_derived_refresh(profile=form.instance)
 
     # -- bulk actions --
 

@@ -94,6 +94,8 @@ class DoctorProfile(models.Model):
 
     # Changing any of these on a verified profile sends it back for verification.
     VERIFICATION_FIELDS = ("full_name", "registration_number", "registration_council")
+    # The doctor's free slots depend on these: a change refreshes the next free slot per mode.
+    SCHEDULE_FIELDS = ("time_zone", "offers_online", "offers_in_person", "fee_online", "fee_in_person")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_profile"
@@ -182,13 +184,33 @@ class Qualification(models.Model):
         return f"{self.degree}, {self.institution} ({self.year})"
 
 
+class CurrentClinicManager(models.Manager):
+    """Clinics the doctor still practises at: archived ones are left out."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(archived_at__isnull=True)
+
+
 class Clinic(models.Model):
+    """A place where a doctor sees patients.
+
+    A clinic with appointments in its history is archived rather than deleted,
+    so those appointments keep its name and address. The default manager (and
+    so `doctor.clinics`, admin and every form) sees only current clinics: the
+    profile editor, the public page, the availability forms and search never
+    offer an archived one. An appointment reaches its clinic through Django's
+    base manager (a plain one), archived or not, as does `Clinic._base_manager`.
+    """
+
     doctor = models.ForeignKey(DoctorProfile, on_delete=models.CASCADE, related_name="clinics")
     name = models.CharField(max_length=120)
     address = models.CharField(max_length=255)
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="clinics")
     locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="clinics")
     phone = models.CharField(max_length=20, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = CurrentClinicManager()
 
     class Meta:
         ordering = ["id"]

@@ -100,8 +100,13 @@ SQL_FEW_EXACT = (
 )
 NAME_WORDS_COMPARED = 4  # the first words of a long query are enough to find a name
 SQL_AND_SPECIALTY = " AND id IN (SELECT doctorprofile_id FROM profiles_doctorprofile_specialties WHERE specialty_id = ANY(%s))"
-SQL_AND_LOCALITY = " AND id IN (SELECT doctor_id FROM profiles_clinic WHERE locality_id = ANY(%s))"
-SQL_AND_CITY = " AND id IN (SELECT doctor_id FROM profiles_clinic WHERE city_id = ANY(%s))"
+# Current clinics only (archived ones keep history, not a place in search).
+SQL_AND_LOCALITY = (
+    " AND id IN (SELECT doctor_id FROM profiles_clinic WHERE locality_id = ANY(%s) AND archived_at IS NULL)"
+)
+SQL_AND_CITY = (
+    " AND id IN (SELECT doctor_id FROM profiles_clinic WHERE city_id = ANY(%s) AND archived_at IS NULL)"
+)
 # Relevance: a close name (word similarity past 0.6, pg_trgm's bar for `<%`) plus ts_rank.
 SQL_SCORE = (
     "(CASE WHEN word_similarity(lower(%s), lower(profiles_doctorprofile.full_name)) >= 0.6"

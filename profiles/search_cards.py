@@ -114,7 +114,7 @@ def _details(ids) -> list:
         f" UNION ALL SELECT doctorprofile_id, {LANGUAGE}, language_id, '', 0, 0 FROM {language_links}"
         f" WHERE doctorprofile_id IN ({marks})"
         f" UNION ALL SELECT doctor_id, {CLINIC}, id, name, city_id, locality_id FROM {clinics}"
-        f" WHERE doctor_id IN ({marks})"
+        f" WHERE doctor_id IN ({marks}) AND archived_at IS NULL"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*ids, *ids, *ids])

@@ -19,7 +19,7 @@ from core.audit import audit_record
 from core.notifications import notify
 from profiles.models import Clinic, DoctorDocument, DoctorProfile, PatientProfile, Qualification
 from profiles.search_terms import search_document
-from profiles.signals import doctor_verified
+from profiles.signals import doctor_schedule_changed, doctor_verified
 
 Status = DoctorProfile.Status
 
@@ -102,7 +102,10 @@ def doctor_profile_update(*, profile, data: dict):
 
     Refuses changes to verification fields while PENDING; on a VERIFIED profile
     such a change sends it back to PENDING (badge lost until approved again).
-    Side effects: keeps the account's name in step; may notify (reopened).
+    Side effects: keeps the account's name in step; refreshes the search
+    document; may notify (reopened); after commit, doctor_schedule_changed when
+    a field the free slots depend on changed (appointments recomputes
+    the next free slot per mode).
     """
     with transaction.atomic():
         profile = _locked(profile)
@@ -111,6 +114,7 @@ def doctor_profile_update(*, profile, data: dict):
         ]
         if changed and profile.verification_locked:
             raise VerificationError("Your name and registration cannot change while verification is pending.")
+        moved = [f for f in DoctorProfile.SCHEDULE_FIELDS if f in data and data[f] != getattr(profile, f)]
         specialties = data.pop("specialties", None)
         languages = data.pop("languages", None)
         for field, value in data.items():
@@ -121,6 +125,8 @@ def doctor_profile_update(*, profile, data: dict):
         if languages is not None:
             profile.languages.set(languages)
         doctor_search_text_refresh(profile=profile)
+        if moved:
+            doctor_schedule_changed_announce(profile=profile)
         if "full_name" in changed:
             User.objects.filter(pk=profile.user_id).update(full_name=profile.full_name)
         if changed:
@@ -208,22 +214,39 @@ def doctor_clinic_add(*, profile, name, address, city, locality, phone=""):
     return clinic
 
 
-def doctor_clinic_remove(*, profile, clinic):
-    """Remove a clinic, unless it is the last one of a doctor who offers clinic
-    visits and has submitted or been verified (patients would have nowhere to go).
-    Side effects: the doctor's search document is refreshed."""
+def doctor_clinic_remove_check(*, profile):
+    """Refuse to remove the last clinic of a doctor who offers clinic visits and
+    has submitted or been verified (patients would have nowhere to go)."""
+    if (
+        profile.offers_in_person
+        and profile.status in (Status.PENDING, Status.VERIFIED)
+        and profile.clinics.count() == 1
+    ):
+        raise VerificationError(
+            "This is your only clinic. Add another first, or stop offering clinic visits in your details."
+        )
+
+
+def doctor_clinic_remove(*, profile, clinic, archive):
+    """Take a clinic off the doctor's profile: archived (kept for the appointments
+    that name it, hidden everywhere else) when `archive`, else deleted.
+
+    Profiles cannot see appointments, so the caller decides: the one caller is
+    appointments.clinics.clinic_remove, which refuses while upcoming bookings
+    remain and removes the hours at the clinic first.
+    Side effects: the doctor's search document is refreshed; after commit,
+    doctor_schedule_changed.
+    """
     with transaction.atomic():
         profile = _locked(profile)
-        if (
-            profile.offers_in_person
-            and profile.status in (Status.PENDING, Status.VERIFIED)
-            and profile.clinics.count() == 1
-        ):
-            raise VerificationError(
-                "This is your only clinic. Add another first, or stop offering clinic visits in your details."
-            )
-        clinic.delete()
+        doctor_clinic_remove_check(profile=profile)
+        if archive:
+            clinic.archived_at = timezone.now()
+            clinic.save(update_fields=["archived_at"])
+        else:
+            clinic.delete()
         doctor_search_text_refresh(profile=profile)
+        doctor_schedule_changed_announce(profile=profile)
 
 
 # --- Verification -----------------------------------------------------------------------
@@ -368,6 +391,28 @@ def doctor_search_text_refresh(*, profile) -> str:
         DoctorProfile.objects.filter(pk=profile.pk).update(search_text=text)
     profile.search_text = text
     return text
+
+
+def doctor_derived_refresh(*, profile):
+    """Bring everything derived from the profile up to date after a write that
+    went around the services (Django admin, demo data): the search document
+    now, and the next free slot per mode after commit.
+
+    Side effects: search_text rewritten; after commit, doctor_schedule_changed.
+    """
+    with transaction.atomic():
+        doctor_search_text_refresh(profile=profile)
+        doctor_schedule_changed_announce(profile=profile)
+
+
+def doctor_schedule_changed_announce(*, profile):
+    """After commit, tell the floors above that the doctor's free slots may have
+    moved (profiles.signals.doctor_schedule_changed). Robust: the change has
+    committed whatever a receiver does, and the periodic refresh repairs."""
+    pk = profile.pk
+    transaction.on_commit(
+        lambda: doctor_schedule_changed.send(sender=DoctorProfile, doctor_id=pk), robust=True
+    )
 
 
 # --- Next available (written by appointments, read by search) ------------------------------

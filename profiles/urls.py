@@ -20,7 +20,6 @@ urlpatterns = [
         name="qualification_remove",
     ),
     path("doctor/profile/clinics/", views.doctor_clinic_add, name="clinic_add"),
-    path("doctor/profile/clinics/<int:pk>/remove/", views.doctor_clinic_remove, name="clinic_remove"),
     path("doctor/profile/documents/", views.doctor_document_upload, name="document_upload"),
     path("doctor/profile/submit/", views.doctor_submit, name="doctor_submit"),
     path("documents/doctor/<int:pk>/", views.doctor_document_download, name="document_download"),

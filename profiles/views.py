@@ -16,7 +16,7 @@ from profiles.forms import (
     PhotoForm,
     QualificationForm,
 )
-from profiles.models import Clinic, DoctorDocument, Qualification
+from profiles.models import DoctorDocument, Qualification
 
 # --- Public ---------------------------------------------------------------------
 
@@ -123,20 +123,6 @@ def doctor_clinic_add(request):
     data = form.cleaned_data
     services.doctor_clinic_add(profile=_my_profile(request), **data)
     messages.success(request, f"{data['name']} added.")
-    return _back_to("clinics")
-
-
-@doctor_required
-@require_POST
-def doctor_clinic_remove(request, pk):
-    profile = _my_profile(request)
-    clinic = get_object_or_404(Clinic, doctor=profile, pk=pk)
-    try:
-        services.doctor_clinic_remove(profile=profile, clinic=clinic)
-    except services.VerificationError as error:
-        messages.error(request, str(error))
-        return _back_to("clinics")
-    messages.success(request, "Clinic removed.")
     return _back_to("clinics")
 
 

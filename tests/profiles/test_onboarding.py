@@ -247,7 +247,9 @@ def test_verified_doctor_cannot_remove_the_only_clinic_while_offering_visits(cli
     profile = verified_doctor()
     clinic = profile.clinics.get()
 
-    response = client_for(profile.user).post(reverse("profiles:clinic_remove", args=[clinic.pk]), follow=True)
+    response = client_for(profile.user).post(
+        reverse("appointments:clinic_remove", args=[clinic.pk]), follow=True
+    )
 
     assert "This is your only clinic." in response.content.decode()
     assert profile.clinics.count() == 1
@@ -297,7 +299,7 @@ def test_qualification_and_clinic_add_and_remove(client_for):
     assert [c.name for c in profile.clinics.all()] == ["Skin Clinic"]
 
     client.post(reverse("profiles:qualification_remove", args=[profile.qualifications.get().pk]))
-    client.post(reverse("profiles:clinic_remove", args=[profile.clinics.get().pk]))
+    client.post(reverse("appointments:clinic_remove", args=[profile.clinics.get().pk]))
     assert not profile.qualifications.exists()
     assert not profile.clinics.exists()
 
@@ -325,7 +327,7 @@ def test_removing_another_doctors_clinic_or_qualification_is_404(client_for):
     qualification = QualificationFactory()
     client = client_for(mine.user)
 
-    clinic_response = client.post(reverse("profiles:clinic_remove", args=[clinic.pk]))
+    clinic_response = client.post(reverse("appointments:clinic_remove", args=[clinic.pk]))
     qualification_response = client.post(reverse("profiles:qualification_remove", args=[qualification.pk]))
 
     assert clinic_response.status_code == 404

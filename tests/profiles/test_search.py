@@ -113,7 +113,7 @@ def test_search_text_follows_clinic_add_and_remove():
     doctor.refresh_from_db()
     assert "Riverside Care\nBaner" in doctor.search_text
 
-    services.doctor_clinic_remove(profile=doctor, clinic=clinic)
+    services.doctor_clinic_remove(profile=doctor, clinic=clinic, archive=False)
     doctor.refresh_from_db()
     assert "Riverside Care" not in doctor.search_text
     assert "Baner" not in doctor.search_text
