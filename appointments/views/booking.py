@@ -67,7 +67,7 @@ def book(request, slug):
         messages.error(request, "Please pick a time from the doctor's free slots.")
         return redirect("appointments:slots", slug=doctor.slug)
     start, mode = slot_form.cleaned_data["start"], slot_form.cleaned_data["mode"]
-    hold = None
+    refused = hold = None
     if request.method == "POST" and form.is_valid():
         try:
             appointment = services.appointment_book(
@@ -80,7 +80,7 @@ def book(request, slug):
         except services.LimitReached as error:
             # Another slot would be refused too: say so on this page, with the way out.
             form.add_error(None, str(error))
-            hold = error.hold
+            refused, hold = True, error.hold
         except services.BookingError as error:
             return _refused(request, doctor, str(error))
         else:
@@ -92,9 +92,11 @@ def book(request, slug):
         "start": start,
         "mode": mode,
         "fee": services.fee_for(doctor, mode),
+        "limit_reached": refused,
         "hold": hold,
     }
-    return render(request, "appointments/book.html", context, status=400 if form.errors else 200)
+    status = 409 if refused else 400 if form.errors else 200
+    return render(request, "appointments/book.html", context, status=status)
 
 
 def _refused(request, doctor, message):

@@ -91,10 +91,13 @@ def test_booking_page_past_the_hold_limit_links_to_the_existing_hold(
     response = client_for(booker).post(f"{url}?{urlencode(query)}", {**query, "reason": "Rash"})
 
     page = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Confirm your booking" in page
     assert "You already have a video consultation with Dr. Asha Rao waiting for payment." in page
-    assert f'href="{reverse("appointments:detail", args=[hold.pk])}"' in page
+    assert (
+        f'href="{reverse("appointments:detail", args=[hold.pk])}">See the booking waiting for payment' in page
+    )
+    assert "Book and pay" not in page
     assert list(Appointment.objects.values_list("pk", flat=True)) == [hold.pk]
 
 
@@ -111,6 +114,24 @@ def test_two_upcoming_with_one_doctor_are_allowed_and_a_third_is_refused(clinic_
     assert (first.status, second.status) == (Status.CONFIRMED, Status.CONFIRMED)
     assert str(refused.value).startswith("You already have 2 upcoming appointments with Dr. Asha Rao")
     assert refused.value.hold is None
+    assert Appointment.objects.filter(patient=booker).count() == 2
+
+
+def test_booking_page_past_the_doctor_limit_says_so_and_offers_the_appointments(
+    client_for, clinic_doctor, booker
+):
+    book(clinic_doctor, booker)
+    book(clinic_doctor, booker)
+    slot = next_slot(clinic_doctor)
+    url = reverse("appointments:book", args=[clinic_doctor.slug])
+    query = {"start": slot.start.isoformat(), "mode": Mode.IN_PERSON}
+
+    response = client_for(booker).post(f"{url}?{urlencode(query)}", {**query, "reason": "Rash"})
+
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "You already have 2 upcoming appointments with Dr. Asha Rao" in page
+    assert f'href="{reverse("appointments:patient_list")}">See your appointments' in page
     assert Appointment.objects.filter(patient=booker).count() == 2
 
 
