@@ -3,9 +3,10 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.models import User, normalize_email
+from core.forms import CleanTextMixin
 
 
-class SignupForm(forms.Form):
+class SignupForm(CleanTextMixin, forms.Form):
     """Sign-up for patients and doctors alike; the view decides the role."""
 
     full_name = forms.CharField(

@@ -1,3 +1,6 @@
+"""django-axes' hook: which email a failed login counts against. Axes throttles failed
+logins only; the limit on how often a signed-in user may submit a form is core.throttle."""
+
 from accounts.models import normalize_email
 
 

@@ -8,6 +8,7 @@ from django import forms
 from appointments import availability
 from appointments.availability import AvailabilityError
 from appointments.models import AvailabilityException, AvailabilityRule, Mode
+from core.forms import CleanTextMixin
 
 Kind = AvailabilityException.Kind
 
@@ -23,7 +24,7 @@ def _apply(form, check, *args, **kwargs):
         form.add_error(error.field if error.field in form.fields else None, str(error))
 
 
-class DoctorForm(forms.Form):
+class DoctorForm(CleanTextMixin, forms.Form):
     """A form that knows its doctor and their clinics (a list, fetched once per page)."""
 
     def __init__(self, *args, doctor, clinics=(), **kwargs):
@@ -188,7 +189,7 @@ class BookingSettingsForm(forms.Form):
         return data
 
 
-class CollisionCancelForm(forms.Form):
+class CollisionCancelForm(CleanTextMixin, forms.Form):
     """Cancel some of the bookings a change collided with, with one reason."""
 
     appointments = forms.TypedMultipleChoiceField(

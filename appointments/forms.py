@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from appointments.models import Mode
+from core.forms import CleanTextMixin
 
 MIN_OFFSET, MAX_OFFSET = timedelta(hours=-12), timedelta(hours=14)
 
@@ -37,7 +38,7 @@ class SlotField(forms.CharField):
         return moment
 
 
-class BookForm(forms.Form):
+class BookForm(CleanTextMixin, forms.Form):
     start = SlotField(widget=forms.HiddenInput)
     mode = forms.ChoiceField(choices=Mode.choices, widget=forms.HiddenInput)
     reason = forms.CharField(
@@ -52,7 +53,7 @@ class RescheduleForm(forms.Form):
     start = SlotField(widget=forms.HiddenInput)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CleanTextMixin, forms.Form):
     reason = forms.CharField(label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from appointments import lifecycle, notices, signals
+from appointments.limits import booking_refusal
 from appointments.models import Appointment, AppointmentEvent, Mode
 from appointments.next_available import schedule_refresh
 from appointments.selectors import bookable_window, booking_settings_for, slot_inputs
@@ -47,6 +48,21 @@ class IllegalTransition(BookingError):
     pass
 
 
+class LimitReached(BookingError):
+    """The patient holds as much of the calendar as one patient may (appointments.limits).
+    `hold` is their open online hold when that is the reason, for the page to link to."""
+
+    def __init__(self, message, *, hold=None):
+        super().__init__(message)
+        self.hold = hold
+
+
+def _check_booking_limits(*, patient, doctor, mode, now, moving=None):
+    refusal = booking_refusal(patient=patient, doctor=doctor, mode=mode, now=now, moving=moving)
+    if refusal is not None:
+        raise LimitReached(refusal.message, hold=refusal.hold)
+
+
 # --- Booking ------------------------------------------------------------------------------
 
 
@@ -57,6 +73,8 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     or stale time is refused with a reason. In person: CONFIRMED, or REQUESTED
     when the doctor approves bookings. Online: PENDING_PAYMENT, held 10 minutes.
     Lapsed holds overlapping the slot are expired in the same transaction.
+    Refused with LimitReached past the patient's limits (appointments.limits);
+    an existing hold is never released to make room: its payment may still arrive.
 
     Side effects: notifications (and emails) to patient and doctor; reminders
     when confirmed; after commit, appointment_requested / _held / _confirmed.
@@ -83,6 +101,7 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
         status = Status.REQUESTED if settings.approval_required else Status.CONFIRMED
     try:
         with transaction.atomic():
+            _check_booking_limits(patient=patient, doctor=doctor, mode=mode, now=now)
             _expire_lapsed_holds(doctor=doctor, start=slot.start, end=slot.end, now=now)
             with transaction.atomic():
                 appointment = Appointment.objects.create(
@@ -283,6 +302,9 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
     """Move the patient's appointment to another free slot of the same doctor and mode.
 
     Same row, one transaction; the event keeps the old time. Until 2 hours before.
+    The booking limits apply with this appointment left out of the count: a
+    move never adds to it, so it is refused only for a patient already over a
+    (since lowered) limit.
     Side effects: notifications with a new .ics; reminders moved; after commit
     appointment_rescheduled.
     """
@@ -292,6 +314,9 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
         _allowed(appointment, action="reschedule", actor=actor, now=now)
         if start == appointment.start:
             raise BookingError("That is the time you already have.")
+        _check_booking_limits(
+            patient=actor, doctor=appointment.doctor, mode=appointment.mode, now=now, moving=appointment
+        )
         slot = _derive_slot(
             doctor=appointment.doctor, start=start, mode=appointment.mode, now=now, moving=appointment
         )

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.models import EmailAttempt, Notification
+from core.text import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def notify(
     )
     if email_template and user.email:
         ctx = {"user": user, "title": title, "body": body, "url": absolute_url(url), **(context or {})}
-        notification.email_subject = title
+        notification.email_subject = one_line(title)
         notification.email_text = render_to_string(f"{email_template}.txt", ctx)
         notification.email_html = render_to_string(f"{email_template}.html", ctx)
         if attachment:
@@ -157,7 +158,9 @@ def _record_failure(notification, now, error):
 
 def _build_message(notification) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
-        subject=notification.email_subject,
+        # Made one line again at sending: a row queued before names refused line
+        # breaks may hold one, and a header with a newline fails the whole email.
+        subject=one_line(notification.email_subject),
         body=notification.email_text,
         to=[notification.user.email],
     )

@@ -721,7 +721,9 @@ Cardiologist, Bengaluru   | 1  | 1 | Free medical camp in Mysuru
 
 # doctor | patient (first name) | video or clinic | day: days from today, or today's
 # "earlier" (already over) or "later" slots | final status | reason for the visit |
-# who cancelled or declined | why
+# who cancelled or declined | why. Upcoming visits are booked through the service, so they keep
+# to the booking limits (appointments.limits): at most two per patient with one doctor, and no
+# second online booking (an EXPIRED one included, booked in the past) beside an unpaid hold.
 _VISITS = """
 demo doctor | Rahul    | clinic | -28     | COMPLETED       | Acne on the forehead and cheeks for three months | |
 demo doctor | Ananya   | video  | -21     | COMPLETED       | Itchy rash on both arms after changing soap | |
@@ -741,7 +743,7 @@ demo doctor | Mohammed | video  | 1       | EXPIRED         | Itching at night |
 demo doctor | Sunita   | clinic | 1       | CONFIRMED       | Pigmentation on the cheeks | |
 demo doctor | Gurpreet | clinic | 2       | CONFIRMED       | Hair thinning at the crown | |
 demo doctor | Rahul    | video  | 2       | PENDING_PAYMENT | Which sunscreen to use with the new cream | |
-demo doctor | Rahul    | clinic | 3       | CONFIRMED       | Acne review after three months of treatment | |
+demo doctor | Sunita   | clinic | 3       | CONFIRMED       | Acne review after three months of treatment | |
 demo doctor | Vikas    | clinic | 4       | CANCELLED       | Laser consultation for acne scars | patient | Travelling for work that week.
 demo doctor | Ananya   | clinic | 5       | CONFIRMED       | Chemical peel consultation | |
 demo doctor | Gurpreet | clinic | 6       | CONFIRMED       | Brittle, discoloured toenail | |
@@ -754,8 +756,8 @@ approval doctor | Ananya   | clinic | 3   | REQUESTED | Vaccination schedule for
 approval doctor | Sunita   | clinic | 4   | DECLINED  | Well-baby check for my granddaughter | doctor | I am in surgery that evening; please pick another day.
 Ophthalmologist, Pune        | Rahul    | clinic | -25 | COMPLETED       | Blurred vision when reading; need new glasses | |
 Ophthalmologist, Pune        | Rahul    | clinic | 8   | CONFIRMED       | Yearly eye check | |
-Gastroenterologist, Pune     | Rahul    | video  | -10 | NO_SHOW         | Acidity and bloating after meals | |
-Gastroenterologist, Pune     | Rahul    | video  | 4   | EXPIRED         | Follow-up for acidity | |
+Gastroenterologist, Pune     | Mohammed | video  | -10 | NO_SHOW         | Acidity and bloating after meals | |
+Gastroenterologist, Pune     | Mohammed | video  | 4   | EXPIRED         | Follow-up for acidity | |
 General Physician, Mumbai    | Rahul    | video  | -7  | COMPLETED       | Fever and body ache for two days | |
 General Physician, Mumbai    | Vikas    | video  | 2   | PENDING_PAYMENT | Cold and sore throat since yesterday | |
 Orthopedist, Chennai         | Ananya   | clinic | -8  | COMPLETED       | Knee pain after running | |

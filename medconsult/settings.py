@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -136,6 +137,18 @@ AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
 AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
+
+# --- Booking limits: one patient cannot empty a doctor's calendar ----------------
+# Unpaid online holds a patient may have at once (a second one links to the first).
+BOOKING_MAX_UNPAID_HOLDS = env.int("BOOKING_MAX_UNPAID_HOLDS", default=1)
+# Upcoming active appointments (requested, held, confirmed) per patient: with one doctor, and in all.
+BOOKING_MAX_UPCOMING_PER_DOCTOR = env.int("BOOKING_MAX_UPCOMING_PER_DOCTOR", default=2)
+BOOKING_MAX_UPCOMING_TOTAL = env.int("BOOKING_MAX_UPCOMING_TOTAL", default=8)
+# Booking and reschedule POSTs per user per minute; more are answered 429.
+BOOKING_POSTS_PER_MINUTE = env.int("BOOKING_POSTS_PER_MINUTE", default=10)
+for _name in ("BOOKING_MAX_UNPAID_HOLDS", "BOOKING_MAX_UPCOMING_PER_DOCTOR", "BOOKING_MAX_UPCOMING_TOTAL"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
 
 # --- Internationalisation and time ---------------------------------------------
 LANGUAGE_CODE = "en-in"

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.forms import CleanTextMixin
 from core.uploads import detect_document, square_thumbnail
 from profiles.models import (
     City,
@@ -32,7 +33,7 @@ class RupeesField(forms.IntegerField):
         return None if rupees is None else rupees * 100
 
 
-class DoctorProfileForm(forms.ModelForm):
+class DoctorProfileForm(CleanTextMixin, forms.ModelForm):
     specialties = forms.ModelMultipleChoiceField(
         queryset=Specialty.objects.all(), widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -113,7 +114,7 @@ class DocumentForm(forms.Form):
         return cleaned
 
 
-class QualificationForm(forms.Form):
+class QualificationForm(CleanTextMixin, forms.Form):
     degree = forms.CharField(max_length=80, help_text="For example MBBS, MD (Dermatology), BDS.")
     institution = forms.CharField(max_length=150)
     year = forms.IntegerField(min_value=1950)
@@ -125,7 +126,7 @@ class QualificationForm(forms.Form):
         return year
 
 
-class ClinicForm(forms.ModelForm):
+class ClinicForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Clinic
         fields = ["name", "address", "city", "locality", "phone"]
@@ -145,14 +146,14 @@ class ClinicForm(forms.ModelForm):
         return cleaned
 
 
-class RejectForm(forms.Form):
+class RejectForm(CleanTextMixin, forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Shown to the doctor. Say what to fix, e.g. 'The registration certificate is unreadable'.",
     )
 
 
-class PatientProfileForm(forms.ModelForm):
+class PatientProfileForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = PatientProfile
         fields = [

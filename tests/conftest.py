@@ -82,3 +82,13 @@ def client_for(client):
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counts (core.throttle) and cached rows live in the cache, which
+    outlives a test; on SQLite a rolled-back user's pk comes back for the next
+    one, so a count left behind could refuse a later test's requests."""
+    from django.core.cache import cache
+
+    cache.clear()

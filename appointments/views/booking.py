@@ -13,6 +13,7 @@ from accounts.decorators import patient_required
 from appointments import selectors, services
 from appointments.forms import BookForm, PickerQuery, ReasonForm, RescheduleForm
 from appointments.picker import build_picker
+from core.throttle import limit_posts
 from profiles.models import DoctorProfile
 
 
@@ -55,6 +56,7 @@ def slot_link(picker, slot, moving=None) -> str:
 
 
 @patient_required
+@limit_posts("booking", setting="BOOKING_POSTS_PER_MINUTE")
 def book(request, slug):
     """Confirm a slot: GET shows the summary and asks for the reason; POST books."""
     doctor = _bookable_doctor(slug)
@@ -65,6 +67,7 @@ def book(request, slug):
         messages.error(request, "Please pick a time from the doctor's free slots.")
         return redirect("appointments:slots", slug=doctor.slug)
     start, mode = slot_form.cleaned_data["start"], slot_form.cleaned_data["mode"]
+    refused = hold = None
     if request.method == "POST" and form.is_valid():
         try:
             appointment = services.appointment_book(
@@ -74,18 +77,26 @@ def book(request, slug):
                 mode=mode,
                 reason=form.cleaned_data["reason"],
             )
+        except services.LimitReached as error:
+            # Another slot would be refused too: say so on this page, with the way out.
+            form.add_error(None, str(error))
+            refused, hold = True, error.hold
         except services.BookingError as error:
             return _refused(request, doctor, str(error))
-        messages.success(request, _booked_message(appointment))
-        return redirect("appointments:detail", pk=appointment.pk)
+        else:
+            messages.success(request, _booked_message(appointment))
+            return redirect("appointments:detail", pk=appointment.pk)
     context = {
         "doctor": doctor,
         "form": form,
         "start": start,
         "mode": mode,
         "fee": services.fee_for(doctor, mode),
+        "limit_reached": refused,
+        "hold": hold,
     }
-    return render(request, "appointments/book.html", context, status=400 if form.errors else 200)
+    status = 409 if refused else 400 if form.errors else 200
+    return render(request, "appointments/book.html", context, status=status)
 
 
 def _refused(request, doctor, message):
@@ -179,6 +190,7 @@ def no_show(request, pk):
 
 
 @login_required
+@limit_posts("booking", setting="BOOKING_POSTS_PER_MINUTE")
 def reschedule(request, pk):
     """GET: pick a new slot (same doctor and mode). With ?start=: confirm. POST: move."""
     appointment = _appointment_for(request, pk)
