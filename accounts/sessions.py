@@ -1,11 +1,14 @@
 """Session lifetime by idleness (OWASP ASVS 3.3): staff sessions end after
 30 minutes without a request, everyone else's after two weeks.
 
-Each session stores when it was last seen. Recording that is a session
-write (a database row with cached_db), and the chat will poll every 2 seconds,
-so a request records activity only when the stored time is older than
-ACTIVITY_WRITE_INTERVAL. The price is precision: a session may end up to that
-interval before its full idle time, never after it.
+Each session stores when it was last seen, and this middleware ends it once
+that is longer ago than the limit (with a message saying why). Recording the
+time is a session write (a database row with cached_db), and the chat will
+poll every 2 seconds, so a request records activity only when the stored
+time is older than ACTIVITY_WRITE_INTERVAL. The price is precision: a session
+may end up to that interval before its full idle time, never after it. The
+stored session and its cookie outlive the limit by that interval, so the
+middleware, not a silently vanished row, is what ends it.
 """
 
 import time
@@ -26,9 +29,9 @@ def idle_limit(user) -> int:
 
 def record_activity(request, user) -> None:
     """Stamp the session as seen now and push its expiry (cookie and stored
-    row) to a full idle limit from now."""
+    row) past a full idle limit from now."""
     request.session[LAST_SEEN] = int(time.time())
-    request.session.set_expiry(idle_limit(user))
+    request.session.set_expiry(idle_limit(user) + ACTIVITY_WRITE_INTERVAL)
 
 
 def record_login(sender, request, user, **kwargs):

@@ -28,7 +28,9 @@ def _answer(response):
 
 
 @pytest.mark.parametrize("url_name", ["accounts:signup", "accounts:signup_doctor"])
-def test_signup_answer_is_the_same_for_new_and_taken_email(client, url_name, django_capture_on_commit_callbacks):
+def test_signup_answer_is_the_same_for_new_and_taken_email(
+    client, url_name, django_capture_on_commit_callbacks
+):
     PatientFactory(email="taken@example.com", full_name="Karan Mehta")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -45,7 +47,9 @@ def test_signup_answer_is_the_same_for_new_and_taken_email(client, url_name, dja
     assert "_auth_user_id" not in client.session
 
 
-def test_signup_with_taken_email_changes_nothing_and_emails_the_owner(client, django_capture_on_commit_callbacks):
+def test_signup_with_taken_email_changes_nothing_and_emails_the_owner(
+    client, django_capture_on_commit_callbacks
+):
     owner = DoctorFactory(email="asha.rao@example.com", full_name="Dr. Asha Rao")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -101,7 +105,9 @@ def test_signup_attempt_notice_is_sent_once_per_interval(client, django_capture_
     assert first.url == second.url == reverse("accounts:signup_sent")
 
 
-def test_signup_race_on_taken_email_gets_the_same_answer(client, monkeypatch, django_capture_on_commit_callbacks):
+def test_signup_race_on_taken_email_gets_the_same_answer(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
     """A parallel sign-up takes the address between the check and the insert."""
     from accounts import services
 
