@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts.forms import SignupForm
 from accounts.models import User
 from accounts.services import (
+    VERIFY_MAX_AGE,
     VerificationLinkInvalid,
     user_email_verification_send,
     user_email_verify,
@@ -39,7 +40,7 @@ def _signup(request, *, role, template):
 
 
 def signup_sent(request):
-    return render(request, "accounts/signup_sent.html")
+    return render(request, "accounts/signup_sent.html", {"valid_days": VERIFY_MAX_AGE.days})
 
 
 @sensitive_variables("token")
