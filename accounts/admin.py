@@ -22,7 +22,15 @@ class UserAdmin(DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     ordering = ("-date_joined",)
-    list_display = ("email", "full_name", "role", "is_active", "date_joined", "last_login")
+    list_display = (
+        "email",
+        "full_name",
+        "role",
+        "is_active",
+        "email_verified_at",
+        "date_joined",
+        "last_login",
+    )
     list_filter = ("role", "is_active", "is_superuser")
     search_fields = ("email", "full_name")
     readonly_fields = ("is_staff", "date_joined", "last_login")
@@ -30,7 +38,7 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("email", "password")}),
         ("Person", {"fields": ("full_name", "role")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        ("Dates", {"fields": ("email_verified_at", "last_login", "date_joined")}),
     )
     add_fieldsets = (
         (

@@ -1,9 +1,38 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
+from django.utils.functional import lazy
 
 from accounts.models import User, normalize_email
 from core.forms import CleanTextMixin
+
+
+def password_rules() -> str:
+    """The help text under every new-password field, read from the configured
+    validators so it cannot drift from what they enforce."""
+    min_length = next(
+        (
+            validator.min_length
+            for validator in password_validation.get_default_password_validators()
+            if isinstance(validator, password_validation.MinimumLengthValidator)
+        ),
+        None,
+    )
+    length = f"At least {min_length} characters. " if min_length else ""
+    return (
+        f"{length}Not a common password, not only numbers, and not like your name or email. "
+        "Three or four unrelated words make a strong one."
+    )
+
+
+PASSWORD_RULES = lazy(password_rules, str)()
+# static/js/password-strength.js puts a strength meter under inputs with this attribute.
+NEW_PASSWORD_ATTRS = {"autocomplete": "new-password", "data-password-strength": ""}
 
 
 class SignupForm(CleanTextMixin, forms.Form):
@@ -22,8 +51,8 @@ class SignupForm(CleanTextMixin, forms.Form):
     password = forms.CharField(
         label="Create a password",
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters; not only numbers and not a common password.",
+        widget=forms.PasswordInput(attrs=NEW_PASSWORD_ATTRS),
+        help_text=PASSWORD_RULES,
     )
 
     def clean_full_name(self):
@@ -33,13 +62,9 @@ class SignupForm(CleanTextMixin, forms.Form):
         return name
 
     def clean_email(self):
-        email = normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Log in or reset your password.",
-                code="email_taken",
-            )
-        return email
+        # No "already registered" error here: the answer must not tell whether
+        # an address has an account (accounts.services.user_signup).
+        return normalize_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -70,3 +95,21 @@ class LoginForm(AuthenticationForm):
 class ResetForm(PasswordResetForm):
     def clean_email(self):
         return normalize_email(self.cleaned_data["email"])
+
+
+class _NewPasswordHint:
+    """The rules and the strength meter on the new-password field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["new_password1"]
+        field.help_text = PASSWORD_RULES
+        field.widget.attrs.update(NEW_PASSWORD_ATTRS)
+
+
+class PasswordChangeHintForm(_NewPasswordHint, PasswordChangeForm):
+    pass
+
+
+class SetPasswordHintForm(_NewPasswordHint, SetPasswordForm):
+    pass

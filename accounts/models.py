@@ -32,6 +32,8 @@ class UserManager(BaseUserManager):
     def create_superuser(self, email, password=None, **extra_fields):
         extra_fields["role"] = User.Role.ADMIN
         extra_fields["is_superuser"] = True
+        # Whoever runs createsuperuser controls the server: the address needs no link.
+        extra_fields.setdefault("email_verified_at", timezone.now())
         return self.create_user(email, password, **extra_fields)
 
 
@@ -53,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, editable=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the owner opens the signed link we emailed; until then the
+    # account cannot book or submit a doctor profile for review.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -94,6 +99,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         if words[0].rstrip(".").lower() in HONORIFICS:
             return self.full_name
         return words[0]
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_patient(self):

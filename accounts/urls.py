@@ -2,13 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
-from accounts.forms import LoginForm, ResetForm
+from accounts.forms import LoginForm, PasswordChangeHintForm, ResetForm, SetPasswordHintForm
 
 app_name = "accounts"
 
 urlpatterns = [
     path("signup/", views.signup_patient, name="signup"),
     path("signup/doctor/", views.signup_doctor, name="signup_doctor"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("verify/resend/", views.verify_email_resend, name="verify_email_resend"),
+    path("verify/<str:token>/", views.verify_email, name="verify_email"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -22,6 +25,7 @@ urlpatterns = [
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(
+            form_class=PasswordChangeHintForm,
             template_name="accounts/password_change.html",
             success_url=reverse_lazy("accounts:password_change_done"),
         ),
@@ -52,6 +56,7 @@ urlpatterns = [
     path(
         "password/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
+            form_class=SetPasswordHintForm,
             template_name="accounts/password_reset_confirm.html",
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),

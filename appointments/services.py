@@ -29,6 +29,11 @@ class BookingError(Exception):
     """A booking or change that cannot be made; the message is for the user."""
 
 
+EMAIL_UNVERIFIED = (
+    "Please confirm your email address before booking: open the link we emailed you, or ask for a new one."
+)
+
+
 class SlotTaken(BookingError):
     def __init__(self):
         super().__init__("That slot was just taken, please pick another.")
@@ -82,6 +87,8 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     now = now or timezone.now()
     if patient.role != User.Role.PATIENT:
         raise BookingError("Please book with a patient account. Doctors who need care use a separate one.")
+    if not patient.email_verified:
+        raise BookingError(EMAIL_UNVERIFIED)
     if not doctor.is_verified or not doctor.user.is_active:
         raise BookingError("This doctor cannot be booked yet.")
     if (mode == Mode.ONLINE and not doctor.offers_online) or (

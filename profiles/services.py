@@ -255,6 +255,9 @@ def doctor_clinic_remove(*, profile, clinic, archive):
 def doctor_missing_requirements(profile) -> list[str]:
     """What still stops this profile from being submitted, in words for the doctor."""
     missing = []
+    # Staff review the doctor behind an address we have reached at least once.
+    if not profile.user.email_verified:
+        missing.append("a confirmed email address (open the link we emailed you)")
     if not profile.full_name.strip():
         missing.append("your full name")
     if not profile.specialties.exists():

@@ -40,6 +40,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.LazyFunction(fake.name)
     role = User.Role.PATIENT
     password = PASSWORD
+    # Verified, as most tests are about what a verified account may do; build
+    # with email_verified_at=None for a fresh sign-up.
+    email_verified_at = factory.LazyFunction(timezone.now)
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

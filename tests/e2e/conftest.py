@@ -5,6 +5,7 @@ ORM calls these tests make would raise SynchronousOnlyOperation without this.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,17 @@ def screenshot():
         page.set_viewport_size(original)
 
     return take
+
+
+@pytest.fixture
+def emailed_link():
+    """`emailed_link(to, path_prefix)`: the path of the link starting with
+    `path_prefix` in the last email sent to `to` (the live server shares the
+    test's mail.outbox; emails carry SITE_URL, not the live server's address)."""
+    from django.core import mail
+
+    def find(to, path_prefix):
+        message = [m for m in mail.outbox if to in m.to][-1]
+        return re.search(rf"https?://[^/\s]+({re.escape(path_prefix)}\S*)", message.body).group(1)
+
+    return find

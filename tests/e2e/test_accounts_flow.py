@@ -9,7 +9,9 @@ from tests.factories import PASSWORD, AdminFactory, DoctorFactory, PatientFactor
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_new_patient_signs_up_logs_out_logs_in_and_sees_dashboard(page, url, screenshot):
+def test_new_patient_signs_up_verifies_email_logs_out_logs_in_and_sees_dashboard(
+    page, url, screenshot, emailed_link
+):
     page.goto(url("/"))
     screenshot(page, "home", variants=True)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign up").click()
@@ -19,12 +21,31 @@ def test_new_patient_signs_up_logs_out_logs_in_and_sees_dashboard(page, url, scr
     page.get_by_label("Full name").fill("Priya Nair")
     page.get_by_label("Email").fill("Priya.Nair@example.com")
     page.get_by_label("Create a password").fill("monsoon-tea-garden-7")
+    expect(page.get_by_text("Strength: Strong")).to_be_visible()
     page.get_by_role("button", name="Create account").click()
 
+    # The same page whether or not the address had an account; not logged in yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    screenshot(page, "signup-sent", variants=True)
+    assert User.objects.get(email="priya.nair@example.com").role == User.Role.PATIENT
+
+    # Logged in before confirming: the dashboard says so and offers a new link.
+    page.get_by_role("link", name="Log in").first.click()
+    page.get_by_label("Email").fill("PRIYA.NAIR@example.com")
+    page.get_by_label("Password").fill("monsoon-tea-garden-7")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(url("/patient/"))
+    notice = page.get_by_role("region", name="Confirm your email")
+    expect(notice).to_contain_text("You can book appointments once it is confirmed.")
+    screenshot(page, "patient-dashboard-unverified", variants=True)
+
+    # The link in the email confirms the address.
+    page.goto(url(emailed_link("priya.nair@example.com", "/accounts/verify/")))
     expect(page).to_have_url(url("/patient/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Priya")
-    expect(page.get_by_role("status")).to_contain_text("Welcome to MedConsult, Priya.")
-    assert User.objects.get(email="priya.nair@example.com").role == User.Role.PATIENT
+    expect(page.get_by_role("status")).to_contain_text("your email address is confirmed")
+    expect(notice).to_have_count(0)
+    assert User.objects.get(email="priya.nair@example.com").email_verified
     screenshot(page, "patient-dashboard", variants=True)
 
     page.get_by_label("Account menu for Priya Nair").click()
@@ -34,7 +55,7 @@ def test_new_patient_signs_up_logs_out_logs_in_and_sees_dashboard(page, url, scr
 
     page.get_by_role("link", name="Log in").click()
     screenshot(page, "login", variants=True)
-    page.get_by_label("Email").fill("PRIYA.NAIR@example.com")
+    page.get_by_label("Email").fill("priya.nair@example.com")
     page.get_by_label("Password").fill("monsoon-tea-garden-7")
     page.get_by_role("button", name="Log in").click()
 
@@ -42,7 +63,9 @@ def test_new_patient_signs_up_logs_out_logs_in_and_sees_dashboard(page, url, scr
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Priya")
 
 
-def test_new_doctor_signs_up_and_lands_on_doctor_dashboard(page, url, screenshot):
+def test_new_doctor_signs_up_verifies_email_and_lands_on_doctor_dashboard(
+    page, url, screenshot, emailed_link
+):
     page.goto(url("/"))
     page.get_by_role("link", name="Join as a doctor").click()
 
@@ -52,6 +75,13 @@ def test_new_doctor_signs_up_and_lands_on_doctor_dashboard(page, url, screenshot
     page.get_by_label("Email").fill("asha.rao@example.com")
     page.get_by_label("Create a password").fill("stethoscope-river-9")
     page.get_by_role("button", name="Create doctor account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+
+    page.goto(url(emailed_link("asha.rao@example.com", "/accounts/verify/")))
+    expect(page.get_by_role("status")).to_contain_text("Log in to continue.")
+    page.get_by_label("Email").fill("asha.rao@example.com")
+    page.get_by_label("Password").fill("stethoscope-river-9")
+    page.get_by_role("button", name="Log in").click()
 
     expect(page).to_have_url(url("/doctor/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Dr. Asha Rao")
@@ -66,11 +96,14 @@ def test_signup_errors_show_inline_and_keep_what_was_typed(page, url, screenshot
     page.get_by_label("Full name").fill("Priya Nair")
     page.get_by_label("Email").fill("TAKEN@example.com")
     page.get_by_label("Create a password").fill("12345678")
+    expect(page.get_by_text("Strength: Too short")).to_be_visible()
     page.get_by_role("button", name="Create account").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("Please correct the problems below.")
-    expect(page.get_by_text("An account with this email already exists")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Please correct the problem below.")
+    expect(page.get_by_text("It must contain at least 12 characters.")).to_be_visible()
     expect(page.get_by_text("This password is entirely numeric.")).to_be_visible()
+    # A taken address is never named as such.
+    expect(page.get_by_text("already exists")).to_have_count(0)
     expect(page.get_by_label("Full name")).to_have_value("Priya Nair")
     screenshot(page, "signup-errors", variants=True)
 

@@ -34,13 +34,19 @@ def log_in(page, url, email, password=PASSWORD):
     page.get_by_role("button", name="Log in").click()
 
 
-def test_doctor_onboards_staff_approves_doctor_sees_badge(page, url, screenshot, reference_data, tmp_path):
-    # A doctor signs up and finds the way to the profile from the dashboard.
+def test_doctor_onboards_staff_approves_doctor_sees_badge(
+    page, url, screenshot, reference_data, tmp_path, emailed_link
+):
+    # A doctor signs up, confirms the address from the email, logs in and
+    # finds the way to the profile from the dashboard.
     page.goto(url("/accounts/signup/doctor/"))
     page.get_by_label("Full name").fill("Dr. Asha Rao")
     page.get_by_label("Email").fill("asha@example.com")
     page.get_by_label("Create a password").fill("stethoscope-river-9")
     page.get_by_role("button", name="Create doctor account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    page.goto(url(emailed_link("asha@example.com", "/accounts/verify/")))
+    log_in(page, url, "asha@example.com", "stethoscope-river-9")
     expect(page).to_have_url(url("/doctor/"))
     page.get_by_role("link", name="Complete your profile").click()
 
