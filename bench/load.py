@@ -426,7 +426,7 @@ def search_document_builder():
     if not any(f.name == "search_text" for f in DoctorProfile._meta.get_fields()):
         return None
     try:
-        from profiles.search_terms import search_document
+        from profiles.search import search_document
     except ImportError:
         return None
 
@@ -498,7 +498,7 @@ def load_doctors(cursor, rng, doctors, specialties, languages, password, now, ti
     search_document = search_document_builder()
     doctor_columns = DOCTOR_COLUMNS + (["search_text"] if search_document else [])
     if search_document is None:
-        print("  (no profiles.search_terms.search_document in this tree: search_text left empty)")
+        print("  (no profiles.search.search_document in this tree: search_text left empty)")
     steps = [
         ("users (doctors)", User, USER_COLUMNS, doctor_user_rows(doctors, password, now)),
         (

@@ -18,7 +18,7 @@ from accounts.models import User
 from core.audit import audit_record
 from core.notifications import notify
 from profiles.models import Clinic, DoctorDocument, DoctorProfile, PatientProfile, Qualification
-from profiles.search_terms import search_document
+from profiles.search import search_document
 from profiles.signals import doctor_verified
 
 Status = DoctorProfile.Status
@@ -352,7 +352,7 @@ def _decide(profile, *, actor, to, reason=""):
 
 
 def doctor_search_text_refresh(*, profile) -> str:
-    """Rewrite the doctor's search document (profiles.search_terms.search_document)
+    """Rewrite the doctor's search document (profiles.search.search_document)
     from the database: the one place it is written. Called by every service that
     changes what it holds (name, specialties, clinics) and on verification.
     On PostgreSQL the generated `search_vector` column follows. Three queries."""

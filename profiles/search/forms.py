@@ -11,7 +11,7 @@ from django import forms
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from profiles.search import (
+from profiles.search.query import (
     AVAILABLE_DAYS,
     GENDER_CHOICES,
     MODE_IN_PERSON,

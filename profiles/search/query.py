@@ -22,10 +22,10 @@ How free text is matched
 Only VERIFIED doctors with an active account are ever searched. A page of
 results costs four queries whatever its size (the matches' ids up to the
 count's limit, the page of them in order, then the cards: those doctors, and
-their specialties, languages and clinics; profiles.search_cards), three when
+their specialties, languages and clinics; profiles.search.cards), three when
 it is ranked by words (page and count in one), one when nothing matches, plus
-four for the reference data when the cache is cold (profiles.search_reference).
-Reading the words: profiles.search_terms.
+four for the reference data when the cache is cold (profiles.search.reference).
+Reading the words: profiles.search.terms.
 """
 
 import dataclasses
@@ -52,10 +52,10 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from accounts.models import User
-from profiles import search_cards
 from profiles.models import Clinic, DoctorProfile, Gender, PatientProfile
-from profiles.search_reference import CityRef, LanguageRef, LocalityRef, SpecialtyRef, reference_data
-from profiles.search_terms import TextQuery, interpret
+from profiles.search import cards as search_cards
+from profiles.search.reference import CityRef, LanguageRef, LocalityRef, SpecialtyRef, reference_data
+from profiles.search.terms import TextQuery, interpret
 
 PAGE_SIZE = 20
 # Counting stops here: past it the page says "1,000+ doctors". An exact count of a
@@ -64,7 +64,7 @@ COUNT_LIMIT = 1000
 POPULAR_CACHE_KEY = "profiles:search:popular:v1:{city_id}"
 POPULAR_TTL = 10 * 60
 POPULAR_COUNT = 6  # fills the home page's grid of two or three columns
-# The home page's city, as the visitor picked it (profiles.views_search.choose_city).
+# The home page's city, as the visitor picked it (profiles.search.views.choose_city).
 CITY_COOKIE = "city"
 
 MODE_ONLINE, MODE_IN_PERSON = "online", "in_person"
@@ -115,7 +115,7 @@ SQL_SCORE = (
 
 @dataclass
 class SearchFilters:
-    """What to look for, already validated (see profiles.search_forms)."""
+    """What to look for, already validated (see profiles.search.forms)."""
 
     q: str = ""
     specialty: SpecialtyRef | None = None

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import push_url
 
-from profiles import search
-from profiles.search_forms import DoctorSearchForm
+from profiles.search import query as search
+from profiles.search.forms import DoctorSearchForm
 
 CITY_COOKIE = search.CITY_COOKIE
 CITY_COOKIE_AGE = 365 * 24 * 60 * 60
