@@ -22,11 +22,10 @@ from appointments.models import (
     AvailabilityException,
     AvailabilityRule,
     BookingSettings,
-    Mode,
 )
 from appointments.next_available import schedule_refresh
 from appointments.services import IllegalTransition, appointment_cancel
-from profiles.models import DoctorProfile
+from profiles.models import DoctorProfile, Mode
 
 Kind = AvailabilityException.Kind
 WEEKDAYS = AvailabilityRule.Weekday
@@ -90,14 +89,9 @@ def _lock_doctor(doctor):
 
 def check_mode_and_clinic(doctor, mode, clinic):
     """A mode the doctor offers; a clinic of the doctor's own for clinic visits, none for video."""
-    if mode == Mode.ONLINE and not doctor.offers_online:
-        raise AvailabilityError(
-            "You don't offer video consultations. Turn them on in your profile first.", field="mode"
-        )
-    if mode == Mode.IN_PERSON and not doctor.offers_in_person:
-        raise AvailabilityError(
-            "You don't offer clinic visits. Turn them on in your profile first.", field="mode"
-        )
+    if not doctor.offers(mode):
+        offer = {Mode.ONLINE: "video consultations", Mode.IN_PERSON: "clinic visits"}[mode]
+        raise AvailabilityError(f"You don't offer {offer}. Turn them on in your profile first.", field="mode")
     if mode == Mode.IN_PERSON and clinic is None:
         raise AvailabilityError("Choose the clinic for these hours.", field="clinic")
     if mode == Mode.ONLINE and clinic is not None:

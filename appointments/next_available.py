@@ -27,11 +27,10 @@ from appointments.models import (
     AvailabilityException,
     AvailabilityRule,
     BookingSettings,
-    Mode,
 )
 from appointments.selectors import DEFAULT_SETTINGS, MAX_SLOT, bookable_window
 from appointments.slots import free_slots
-from profiles.models import DoctorProfile
+from profiles.models import DoctorProfile, Mode
 from profiles.services import doctors_next_available_set
 
 BATCH_SIZE = 2000
@@ -52,25 +51,13 @@ _DOCTOR_FIELDS = (
     "status",
     "next_online_at",
     "next_in_person_at",
-    "user__is_active",
 )
 
 
 def doctors_to_refresh():
-    """Doctors loaded with what the computation reads (one query, the account joined)."""
-    return DoctorProfile.objects.select_related("user").only(*_DOCTOR_FIELDS).order_by("pk")
-
-
-def _bookable(doctor) -> bool:
-    return doctor.status == DoctorProfile.Status.VERIFIED and doctor.user.is_active
-
-
-def _offered_modes(doctor) -> frozenset:
-    return frozenset(
-        mode
-        for mode, offered in ((Mode.ONLINE, doctor.offers_online), (Mode.IN_PERSON, doctor.offers_in_person))
-        if offered
-    )
+    """Doctors loaded with what the computation reads, each with `is_bookable`
+    (one query)."""
+    return DoctorProfile.objects.with_bookable().only(*_DOCTOR_FIELDS).order_by("pk")
 
 
 # --- Computation ----------------------------------------------------------------------------
@@ -82,15 +69,15 @@ def next_available_for(doctors, *, now=None) -> dict:
     A start is the first free slot inside the doctor's booking window (minimum
     notice, horizon), or None: when the doctor does not offer that mode, has no
     free slot of it before the horizon, or is not bookable (not verified, or
-    the account is inactive). Pass doctors from `doctors_to_refresh()` so the
-    account is already joined. Queries: at most 2 + 2 per window, for any
+    the account is inactive). Pass doctors from `doctors_to_refresh()`, which
+    says whether each is bookable. Queries: at most 2 + 2 per window, for any
     number of doctors.
     """
     now = now or timezone.now()
     doctors = {doctor.pk: doctor for doctor in doctors}
     wanted = {}
     for pk, doctor in doctors.items():
-        modes = _offered_modes(doctor) if _bookable(doctor) else frozenset()
+        modes = frozenset(doctor.modes) if doctor.is_bookable else frozenset()
         if modes:
             wanted[pk] = modes
     found = defaultdict(dict)
@@ -276,7 +263,7 @@ def refresh_all(*, batch_size=BATCH_SIZE, now=None) -> dict:
     """Recompute every bookable doctor and clear the values of doctors who are
     not bookable any more, `batch_size` doctors at a time (one computation and
     one write per batch). Returns counts: doctors, bookable, changed, batches."""
-    bookable = Q(status=DoctorProfile.Status.VERIFIED, user__is_active=True)
+    bookable = Q(is_bookable=True)
     stale = Q(next_online_at__isnull=False) | Q(next_in_person_at__isnull=False)
     relevant = doctors_to_refresh().filter(bookable | stale)
     totals = {"doctors": 0, "bookable": 0, "changed": 0, "batches": 0}
@@ -285,7 +272,7 @@ def refresh_all(*, batch_size=BATCH_SIZE, now=None) -> dict:
         last_pk = batch[-1].pk
         totals["changed"] += _store(batch, now=now or timezone.now())
         totals["doctors"] += len(batch)
-        totals["bookable"] += sum(_bookable(doctor) for doctor in batch)
+        totals["bookable"] += sum(doctor.is_bookable for doctor in batch)
         totals["batches"] += 1
     return totals
 

@@ -6,8 +6,8 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from appointments.models import Mode
 from appointments.selectors import free_slots_for_doctor
+from profiles.models import Mode
 
 DAYS_SHOWN = 7
 NEXT_AVAILABLE_SEARCH_DAYS = 60
@@ -36,12 +36,7 @@ class Picker:
 
 
 def offered_modes(doctor):
-    modes = []
-    if doctor.offers_in_person:
-        modes.append((Mode.IN_PERSON, Mode.IN_PERSON.label, doctor.fee_in_person))
-    if doctor.offers_online:
-        modes.append((Mode.ONLINE, Mode.ONLINE.label, doctor.fee_online))
-    return modes
+    return [(mode, mode.label, doctor.fee(mode)) for mode in doctor.modes]
 
 
 def _midnight(day, zone):

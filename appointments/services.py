@@ -15,10 +15,11 @@ from django.utils import timezone
 from accounts.models import User
 from appointments import notices as texts
 from appointments import signals
-from appointments.models import Appointment, AppointmentEvent, Mode
+from appointments.models import Appointment, AppointmentEvent
 from appointments.next_available import schedule_refresh
 from appointments.selectors import bookable_window, booking_settings_for, slot_inputs
 from appointments.slots import free_slots
+from profiles.models import DoctorProfile, Mode
 
 Status = Appointment.Status
 CANCEL_NOTICE = timedelta(hours=2)
@@ -65,11 +66,9 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     now = now or timezone.now()
     if patient.role != User.Role.PATIENT:
         raise BookingError("Please book with a patient account. Doctors who need care use a separate one.")
-    if not doctor.is_verified or not doctor.user.is_active:
+    if not DoctorProfile.objects.bookable().filter(pk=doctor.pk).exists():
         raise BookingError("This doctor cannot be booked yet.")
-    if (mode == Mode.ONLINE and not doctor.offers_online) or (
-        mode == Mode.IN_PERSON and not doctor.offers_in_person
-    ):
+    if not doctor.offers(mode):
         raise BookingError("This doctor does not offer that kind of consultation.")
     reason = (reason or "").strip()
     if not reason:
@@ -77,7 +76,7 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     slot = _derive_slot(doctor=doctor, start=start, mode=mode, now=now)
 
     settings = booking_settings_for(doctor)
-    fee = fee_for(doctor, mode)
+    fee = doctor.fee(mode)
     if mode == Mode.ONLINE:
         status = Status.PENDING_PAYMENT
     else:
@@ -111,11 +110,6 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
             raise
         raise SlotTaken() from error
     return appointment
-
-
-def fee_for(doctor, mode) -> int:
-    """What a consultation in `mode` costs, in paise."""
-    return (doctor.fee_online if mode == Mode.ONLINE else doctor.fee_in_person) or 0
 
 
 def _derive_slot(*, doctor, start, mode, now, moving=None):

@@ -35,7 +35,7 @@ from django.db import connection  # noqa: E402
 from django.utils.text import slugify  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from appointments.models import Appointment, AvailabilityRule, BookingSettings  # noqa: E402
+from appointments.models import Appointment, AvailabilityRule, BookingSettings, Mode  # noqa: E402
 from bench import refdata  # noqa: E402
 from profiles.models import (  # noqa: E402
     City,
@@ -482,7 +482,7 @@ def _clock(minutes):
 def rule_rows(doctors):
     for d in doctors:
         for b in d.blocks:
-            mode = "ONLINE" if b.online else "IN_PERSON"
+            mode = (Mode.ONLINE if b.online else Mode.IN_PERSON).value
             for day in b.weekdays:
                 yield d.id, day, _clock(b.start), _clock(b.end), b.slot, mode, b.clinic_id
 
@@ -646,7 +646,7 @@ def load_appointments(cursor, rng, doctors, patients, total, now, timer) -> dict
                 updated = min(end, now) if status in {"COMPLETED", "NO_SHOW"} else created
                 made += 1
                 yield (
-                    doctor.id, rng.choice(patients), "ONLINE" if online else "IN_PERSON", block.clinic_id,
+                    doctor.id, rng.choice(patients), (Mode.ONLINE if online else Mode.IN_PERSON).value, block.clinic_id,
                     start, end, status, rng.choice(refdata.VISIT_REASONS),
                     doctor.fee_online if online else doctor.fee_in_person, hold, created, updated,
                 )  # fmt: skip

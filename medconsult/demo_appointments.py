@@ -32,12 +32,11 @@ from appointments.models import (
     AvailabilityException,
     AvailabilityRule,
     BookingSettings,
-    Mode,
 )
 from appointments.selectors import free_slots_for_doctor
 from appointments.slots import free_slots
 from core.models import Notification
-from profiles.models import Clinic
+from profiles.models import Clinic, Mode
 
 Status = Appointment.Status
 LEAVE = AvailabilityException.Kind.LEAVE

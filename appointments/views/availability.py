@@ -110,7 +110,7 @@ def _sections(request, doctor, *, bound=None, cancel_form=None):
     return {
         "doctor": doctor,
         "zone": doctor.time_zone,
-        "offers_any": doctor.offers_online or doctor.offers_in_person,
+        "offers_any": bool(doctor.modes),
         "week": availability.week_of(availability.rules_for(doctor)),
         "exceptions": availability.upcoming_exceptions(doctor),
         "review": review,

@@ -18,10 +18,8 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from core.templatetags.ui import avatar_class, initials, rupees
-from profiles.models import Clinic, DoctorProfile
+from profiles.models import Clinic, DoctorProfile, Mode
 
-# The slot picker's names for the modes (appointments.models.Mode).
-ONLINE, IN_PERSON = "ONLINE", "IN_PERSON"
 # The doctor row a card reads, in this order.
 CARD_FIELDS = (
     "pk",
@@ -68,7 +66,7 @@ class CardContext:
     the place asked for (a card shows the clinic there), the viewer's now and zone."""
 
     reference: object
-    mode: str = ""  # ONLINE, IN_PERSON or "" for either
+    mode: str = ""  # a Mode, or "" for either
     city_id: int | None = None
     locality_id: int | None = None
     now: datetime | None = None
@@ -175,16 +173,16 @@ class _CardBuilder:
             card.experience = f"{years} year{'s' if years != 1 else ''} experience"
         card.place = self._place(clinics)
         if offers_in_person and fee_in_person:
-            card.fees.append(("Clinic visit", rupees(fee_in_person)))
+            card.fees.append((Mode.IN_PERSON.label, rupees(fee_in_person)))
         if offers_online and fee_online:
-            card.fees.append(("Video consultation", rupees(fee_online)))
+            card.fees.append((Mode.ONLINE.label, rupees(fee_online)))
 
         mode = self.context.mode
         candidates = []
-        if mode != IN_PERSON and offers_online and next_online:
-            candidates.append((next_online, ONLINE))
-        if mode != ONLINE and offers_in_person and next_in_person:
-            candidates.append((next_in_person, IN_PERSON))
+        if mode != Mode.IN_PERSON and offers_online and next_online:
+            candidates.append((next_online, Mode.ONLINE))
+        if mode != Mode.ONLINE and offers_in_person and next_in_person:
+            candidates.append((next_in_person, Mode.IN_PERSON))
         # A value older than now is stale (the refresher has not run yet): say nothing.
         candidates = [c for c in candidates if c[0] >= self.now]
         if candidates:
@@ -195,7 +193,7 @@ class _CardBuilder:
                 label += f" {local.tzname()}"
             card.next_at, card.next_iso, card.next_label = moment, local.isoformat(), label
             card.slots_url = (
-                f"{self.slots_url.replace(SLUG, slug)}?day={local.date():%Y-%m-%d}&mode={slot_mode}"
+                f"{self.slots_url.replace(SLUG, slug)}?day={local.date():%Y-%m-%d}&mode={slot_mode.value}"
             )
         return card
 

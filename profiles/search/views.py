@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import push_url
 
+from profiles.models import Mode
 from profiles.search import query as search
 from profiles.search.forms import DoctorSearchForm
 
@@ -41,9 +42,9 @@ def _describe(filters, *, total=None, total_label="") -> str:
         words.append(f"in {filters.locality.name}, {filters.city.name}")
     elif filters.city:
         words.append(f"in {filters.city.name}")
-    if filters.mode == search.MODE_ONLINE:
+    if filters.mode == Mode.ONLINE:
         words.append("for a video consultation")
-    elif filters.mode == search.MODE_IN_PERSON:
+    elif filters.mode == Mode.IN_PERSON:
         words.append("for a clinic visit")
     if filters.available == "today":
         words.append("available today")
