@@ -15,8 +15,7 @@ stays close to one day of slots per doctor.
 
 import weakref
 from collections import defaultdict, namedtuple
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -30,6 +29,7 @@ from appointments.models import (
 )
 from appointments.selectors import DEFAULT_SETTINGS, MAX_SLOT, bookable_window
 from appointments.slots import free_slots
+from core import zones
 from profiles.models import DoctorProfile, Mode
 from profiles.services import doctors_next_available_set
 
@@ -114,7 +114,7 @@ def _find_first_slots(doctors, wanted, found, *, now):
                 _first_slots(
                     found[pk],
                     wanted=wanted[pk],
-                    tz=ZoneInfo(doctors[pk].time_zone),
+                    tz=zones.zone(doctors[pk].time_zone),
                     rules=rules[pk],
                     exceptions=exceptions[pk],
                     taken=taken[pk],
@@ -167,8 +167,7 @@ def _local_days(not_before, not_after, tz):
     """
     cursor = not_before
     while cursor < not_after:
-        next_day = cursor.astimezone(tz).date() + timedelta(days=1)
-        midnight = datetime.combine(next_day, time.min, tzinfo=tz).astimezone(UTC)
+        midnight = zones.local_midnight(zones.local_date(cursor, tz) + timedelta(days=1), tz)
         yield cursor, min(midnight - timedelta(microseconds=1), not_after)
         cursor = midnight
 

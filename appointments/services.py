@@ -7,7 +7,6 @@ outbox); signals for the floors above go out after commit.
 
 import logging
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
@@ -19,6 +18,7 @@ from appointments.models import Appointment, AppointmentEvent
 from appointments.next_available import schedule_refresh
 from appointments.selectors import bookable_window, booking_settings_for, slot_inputs
 from appointments.slots import free_slots
+from core import zones
 from profiles.models import DoctorProfile, Mode
 
 Status = Appointment.Status
@@ -132,7 +132,7 @@ def _derive_slot(*, doctor, start, mode, now, moving=None):
     for slot in free_slots(**inputs):
         if slot.start == start and slot.mode == mode:
             return slot
-    local_day = start.astimezone(ZoneInfo(doctor.time_zone)).date()
+    local_day = zones.local_date(start, doctor.time_zone)
     if any(e.kind == "LEAVE" and e.date <= local_day <= e.last_date for e in inputs["exceptions"]):
         raise BookingError("The doctor is on leave that day. Please pick another day.")
     if any(s.start == start and s.mode == mode for s in free_slots(**{**inputs, "taken": []})):

@@ -1,14 +1,13 @@
-import zoneinfo
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from core import zones
 from core.storage import private_storage
 
-DEFAULT_TIME_ZONE = "Asia/Kolkata"
-TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+DEFAULT_TIME_ZONE = zones.DEFAULT_ZONE
+TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zones.VALID_ZONES)]
 
 
 class Gender(models.TextChoices):

@@ -10,13 +10,14 @@ reference data, and every word and link is prepared here once.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from operator import itemgetter
 
 from django.db import connection
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
+from core import zones
 from core.templatetags.ui import avatar_class, initials, rupees
 from profiles.models import Clinic, DoctorProfile, Mode
 
@@ -132,7 +133,7 @@ class _CardBuilder:
         self.now = context.now or timezone.now()
         self.zone = context.zone or timezone.get_current_timezone()
         self.zone_name = str(self.zone)
-        self.today = timezone.localtime(self.now, self.zone).date()
+        self.today = zones.local_date(self.now, self.zone)
         self.year = timezone.localdate(self.now).year
         self.doctor_url = reverse("profiles:doctor_page", args=[SLUG])
         self.slots_url = reverse("appointments:slots", args=[SLUG])
@@ -188,7 +189,7 @@ class _CardBuilder:
         if candidates:
             moment, slot_mode = min(candidates)
             local = timezone.localtime(moment, self.zone)
-            label = f"{self._day_label(local.date())}, {dateformat.format(local, 'g:i A')}"
+            label = f"{zones.day_label(local.date(), self.today)}, {dateformat.format(local, 'g:i A')}"
             if self.zone_name != doctor_zone:
                 label += f" {local.tzname()}"
             card.next_at, card.next_iso, card.next_label = moment, local.isoformat(), label
@@ -214,10 +215,3 @@ class _CardBuilder:
         locality, city = self.reference.locality_by_id(locality_id), self.reference.city_by_id(city_id)
         where = ", ".join(part.name for part in (locality, city) if part)
         return f"{name} · {where}" if where else name
-
-    def _day_label(self, day) -> str:
-        if day == self.today:
-            return "Today"
-        if day == self.today + timedelta(days=1):
-            return "Tomorrow"
-        return f"{day:%a}, {day.day} {day:%b}"

@@ -30,7 +30,7 @@ Reading the words: profiles.search.terms.
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import connection
@@ -51,6 +51,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
+from core import zones
 from profiles.models import Clinic, DoctorProfile, Gender, Mode, PatientProfile
 from profiles.search import cards as search_cards
 from profiles.search.reference import CityRef, LanguageRef, LocalityRef, SpecialtyRef, reference_data
@@ -152,10 +153,6 @@ def _fee_expression(mode):
     if mode:
         return online if mode == Mode.ONLINE else in_person
     return Least(Coalesce(online, in_person), Coalesce(in_person, online))
-
-
-def _local_midnight(day, zone):
-    return timezone.make_aware(datetime.combine(day, time.min), zone)
 
 
 def _structured_condition(text: TextQuery):
@@ -333,8 +330,8 @@ def _filter_conditions(filters: SearchFilters, now) -> list:
 
     if filters.available in AVAILABLE_DAYS:
         zone = timezone.get_current_timezone()
-        today = timezone.localtime(now, zone).date()
-        until = _local_midnight(today + timedelta(days=AVAILABLE_DAYS[filters.available]), zone)
+        today = zones.local_date(now, zone)
+        until = zones.local_midnight(today + timedelta(days=AVAILABLE_DAYS[filters.available]), zone)
         conditions.append(
             in_the_mode(
                 lambda mode: Q(
