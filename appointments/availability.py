@@ -8,7 +8,7 @@ the active appointments the change strands, and the doctor decides, through
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -21,11 +21,11 @@ from appointments.models import (
     AvailabilityException,
     AvailabilityRule,
     BookingSettings,
-    Mode,
 )
 from appointments.next_available import schedule_refresh
 from appointments.services import IllegalTransition, appointment_cancel
-from profiles.models import DoctorProfile
+from core import zones
+from profiles.models import DoctorProfile, Mode
 
 Kind = AvailabilityException.Kind
 MAX_LEAVE_DAYS = 366
@@ -54,21 +54,22 @@ class Change:
 
 
 def zone_of(doctor) -> ZoneInfo:
-    return ZoneInfo(doctor.time_zone)
+    return zones.zone(doctor.time_zone)
 
 
 def local_today(doctor) -> date:
-    return timezone.localdate(timezone=zone_of(doctor))
+    return zones.local_date(timezone.now(), zone_of(doctor))
 
 
 def _instant(day: date, moment: time, tz: ZoneInfo) -> datetime:
-    """A wall-clock time as UTC; a time skipped by a clock change still maps
-    somewhere, which is what the edge of a range needs."""
-    return datetime.combine(day, moment).replace(tzinfo=tz, fold=0).astimezone(UTC)
+    """A wall-clock time as an instant, read exactly as the slot engine reads
+    blocks (core.zones.local_instant: a time skipped by a clock change is the
+    instant of the change), so a collision check and the slots agree."""
+    return zones.local_instant(datetime.combine(day, moment), tz)
 
 
 def _day_range(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    return _instant(first, time.min, tz), _instant(last + timedelta(days=1), time.min, tz)
+    return zones.local_day_bounds(first, last, tz)
 
 
 def _span(rule) -> str:
@@ -88,14 +89,9 @@ def _lock_doctor(doctor):
 
 def check_mode_and_clinic(doctor, mode, clinic):
     """A mode the doctor offers; a clinic of the doctor's own for clinic visits, none for video."""
-    if mode == Mode.ONLINE and not doctor.offers_online:
-        raise AvailabilityError(
-            "You don't offer video consultations. Turn them on in your profile first.", field="mode"
-        )
-    if mode == Mode.IN_PERSON and not doctor.offers_in_person:
-        raise AvailabilityError(
-            "You don't offer clinic visits. Turn them on in your profile first.", field="mode"
-        )
+    if not doctor.offers(mode):
+        offer = {Mode.ONLINE: "video consultations", Mode.IN_PERSON: "clinic visits"}[mode]
+        raise AvailabilityError(f"You don't offer {offer}. Turn them on in your profile first.", field="mode")
     if mode == Mode.IN_PERSON and clinic is None:
         raise AvailabilityError("Choose the clinic for these hours.", field="clinic")
     if mode == Mode.ONLINE and clinic is not None:
@@ -121,7 +117,7 @@ def check_hours(start, end, slot_minutes):
 
 def check_date(doctor, day, *, now=None):
     """Not a day that has already passed in the doctor's zone, nor one beyond next year."""
-    today = timezone.localdate(now or timezone.now(), timezone=zone_of(doctor))
+    today = zones.local_date(now or timezone.now(), zone_of(doctor))
     if day < today:
         raise AvailabilityError("That date has already passed.", field="date")
     if day > today + timedelta(days=MAX_LEAVE_DAYS):

@@ -7,8 +7,9 @@ from django import forms
 
 from appointments import availability
 from appointments.availability import AvailabilityError
-from appointments.models import AvailabilityException, AvailabilityRule, Mode
+from appointments.models import AvailabilityException, AvailabilityRule
 from core.forms import CleanTextMixin
+from profiles.models import Mode
 
 Kind = AvailabilityException.Kind
 
@@ -37,10 +38,7 @@ class HoursFormMixin:
     """start, end, slot length, mode and clinic: weekly hours and extra hours."""
 
     def _hours_fields(self):
-        offered = [
-            (Mode.ONLINE.value, Mode.ONLINE.label) if self.doctor.offers_online else None,
-            (Mode.IN_PERSON.value, Mode.IN_PERSON.label) if self.doctor.offers_in_person else None,
-        ]
+        offered = [(mode.value, mode.label) for mode in Mode if self.doctor.offers(mode)]
         self.fields["start"] = forms.TimeField(label="From", widget=TIME)
         self.fields["end"] = forms.TimeField(label="Until", widget=TIME)
         self.fields["slot_minutes"] = forms.IntegerField(
@@ -52,7 +50,7 @@ class HoursFormMixin:
         )
         self.fields["mode"] = forms.ChoiceField(
             label="Consultation type",
-            choices=[choice for choice in offered if choice],
+            choices=offered,
             error_messages={
                 "invalid_choice": "You don't offer that kind of consultation. Turn it on in your profile first."
             },

@@ -4,8 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from appointments.models import Mode
 from core.forms import CleanTextMixin
+from profiles.models import Mode
 
 MIN_OFFSET, MAX_OFFSET = timedelta(hours=-12), timedelta(hours=14)
 

@@ -13,7 +13,8 @@ from django.db.models import Count, Q
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from appointments.models import Appointment, Mode
+from appointments.models import Appointment
+from profiles.models import Mode
 
 Status = Appointment.Status
 

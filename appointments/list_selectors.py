@@ -5,13 +5,13 @@ page costs the same few queries for one row or a hundred. The upcoming/past
 boundaries come from appointments.selectors, where they are defined once.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
 from appointments import selectors
 from appointments.models import Appointment
+from core import zones
 
 # Never became a booking on the doctor's side: a lapsed payment hold, a refused request.
 NOT_ON_THE_DOCTORS_BOOK = (Appointment.Status.EXPIRED, Appointment.Status.DECLINED)
@@ -19,18 +19,15 @@ NOT_ON_THE_DOCTORS_BOOK = (Appointment.Status.EXPIRED, Appointment.Status.DECLIN
 
 def doctor_local_today(doctor, *, now=None) -> date:
     """Today's date on the doctor's wall calendar, which is what "today" means on their lists."""
-    return (now or timezone.now()).astimezone(ZoneInfo(doctor.time_zone)).date()
+    return zones.local_date(now or timezone.now(), doctor.time_zone)
 
 
 def doctor_day_bounds(doctor, *, now=None, days_ahead=0) -> tuple[datetime, datetime]:
     """[local midnight, next local midnight) of the doctor's day `days_ahead` from
     today, in UTC. Midnights are built from dates, not by adding 24 hours, so a
     daylight-saving change (a 23- or 25-hour day) is counted right."""
-    zone = ZoneInfo(doctor.time_zone)
     day = doctor_local_today(doctor, now=now) + timedelta(days=days_ahead)
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return zones.local_day_bounds(day, day, doctor.time_zone)
 
 
 def doctor_week_bounds(doctor, *, now=None) -> tuple[datetime, datetime]:

@@ -5,13 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from profiles.models import Clinic, DoctorProfile
-
-
-class Mode(models.TextChoices):
-    ONLINE = "ONLINE", "Video consultation"
-    IN_PERSON = "IN_PERSON", "Clinic visit"
-
+# Mode lives in profiles: it is part of the doctor's offer.
+from profiles.models import Clinic, DoctorProfile, Mode
 
 # --- Availability (all times are wall-clock times in the doctor's zone) ------------
 
@@ -64,8 +59,8 @@ class AvailabilityRule(models.Model):
                 condition=models.Q(end__gt=models.F("start")), name="appointments_rule_ends_after_start"
             ),
             models.CheckConstraint(
-                condition=models.Q(mode="ONLINE", clinic__isnull=True)
-                | models.Q(mode="IN_PERSON", clinic__isnull=False),
+                condition=models.Q(mode=Mode.ONLINE, clinic__isnull=True)
+                | models.Q(mode=Mode.IN_PERSON, clinic__isnull=False),
                 name="appointments_rule_clinic_iff_in_person",
             ),
         ]

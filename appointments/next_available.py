@@ -15,8 +15,7 @@ stays close to one day of slots per doctor.
 
 import weakref
 from collections import defaultdict, namedtuple
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -26,11 +25,11 @@ from appointments.models import (
     AvailabilityException,
     AvailabilityRule,
     BookingSettings,
-    Mode,
 )
 from appointments.selectors import DEFAULT_SETTINGS, bookable_window, taken_intervals
 from appointments.slots import free_slots
-from profiles.models import DoctorProfile
+from core import zones
+from profiles.models import DoctorProfile, Mode
 from profiles.services import doctors_next_available_set
 
 BATCH_SIZE = 2000
@@ -51,25 +50,13 @@ _DOCTOR_FIELDS = (
     "status",
     "next_online_at",
     "next_in_person_at",
-    "user__is_active",
 )
 
 
 def doctors_to_refresh():
-    """Doctors loaded with what the computation reads (one query, the account joined)."""
-    return DoctorProfile.objects.select_related("user").only(*_DOCTOR_FIELDS).order_by("pk")
-
-
-def _bookable(doctor) -> bool:
-    return doctor.status == DoctorProfile.Status.VERIFIED and doctor.user.is_active
-
-
-def _offered_modes(doctor) -> frozenset:
-    return frozenset(
-        mode
-        for mode, offered in ((Mode.ONLINE, doctor.offers_online), (Mode.IN_PERSON, doctor.offers_in_person))
-        if offered
-    )
+    """Doctors loaded with what the computation reads, each with `is_bookable`
+    (one query)."""
+    return DoctorProfile.objects.with_bookable().only(*_DOCTOR_FIELDS).order_by("pk")
 
 
 # --- Computation ----------------------------------------------------------------------------
@@ -81,15 +68,15 @@ def next_available_for(doctors, *, now=None) -> dict:
     A start is the first free slot inside the doctor's booking window (minimum
     notice, horizon), or None: when the doctor does not offer that mode, has no
     free slot of it before the horizon, or is not bookable (not verified, or
-    the account is inactive). Pass doctors from `doctors_to_refresh()` so the
-    account is already joined. Queries: at most 2 + 2 per window, for any
+    the account is inactive). Pass doctors from `doctors_to_refresh()`, which
+    says whether each is bookable. Queries: at most 2 + 2 per window, for any
     number of doctors.
     """
     now = now or timezone.now()
     doctors = {doctor.pk: doctor for doctor in doctors}
     wanted = {}
     for pk, doctor in doctors.items():
-        modes = _offered_modes(doctor) if _bookable(doctor) else frozenset()
+        modes = frozenset(doctor.modes) if doctor.is_bookable else frozenset()
         if modes:
             wanted[pk] = modes
     found = defaultdict(dict)
@@ -126,7 +113,7 @@ def _find_first_slots(doctors, wanted, found, *, now):
                 _first_slots(
                     found[pk],
                     wanted=wanted[pk],
-                    tz=ZoneInfo(doctors[pk].time_zone),
+                    tz=zones.zone(doctors[pk].time_zone),
                     rules=rules[pk],
                     exceptions=exceptions[pk],
                     taken=taken[pk],
@@ -179,8 +166,7 @@ def _local_days(not_before, not_after, tz):
     """
     cursor = not_before
     while cursor < not_after:
-        next_day = cursor.astimezone(tz).date() + timedelta(days=1)
-        midnight = datetime.combine(next_day, time.min, tzinfo=tz).astimezone(UTC)
+        midnight = zones.local_midnight(zones.local_date(cursor, tz) + timedelta(days=1), tz)
         yield cursor, min(midnight - timedelta(microseconds=1), not_after)
         cursor = midnight
 
@@ -255,7 +241,7 @@ def refresh_all(*, batch_size=BATCH_SIZE, now=None) -> dict:
     """Recompute every bookable doctor and clear the values of doctors who are
     not bookable any more, `batch_size` doctors at a time (one computation and
     one write per batch). Returns counts: doctors, bookable, changed, batches."""
-    bookable = Q(status=DoctorProfile.Status.VERIFIED, user__is_active=True)
+    bookable = Q(is_bookable=True)
     stale = Q(next_online_at__isnull=False) | Q(next_in_person_at__isnull=False)
     relevant = doctors_to_refresh().filter(bookable | stale)
     totals = {"doctors": 0, "bookable": 0, "changed": 0, "batches": 0}
@@ -264,7 +250,7 @@ def refresh_all(*, batch_size=BATCH_SIZE, now=None) -> dict:
         last_pk = batch[-1].pk
         totals["changed"] += _store(batch, now=now or timezone.now())
         totals["doctors"] += len(batch)
-        totals["bookable"] += sum(_bookable(doctor) for doctor in batch)
+        totals["bookable"] += sum(doctor.is_bookable for doctor in batch)
         totals["batches"] += 1
     return totals
 

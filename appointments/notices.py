@@ -9,17 +9,20 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from core import zones
 from core.notifications import notifications_withdraw, notify
-from profiles.models import DEFAULT_TIME_ZONE, PatientProfile
+from profiles.models import PatientProfile
 
 REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
 
 
 def zone_of(user, appointment) -> ZoneInfo:
+    """The recipient's zone: the doctor's own, else the patient's profile zone
+    (core.zones.viewer_zone_name; an email has no browser cookie)."""
     if user.pk == appointment.doctor.user_id:
-        return ZoneInfo(appointment.doctor.time_zone)
+        return zones.zone(appointment.doctor.time_zone)
     zone = PatientProfile.objects.filter(user=user).values_list("time_zone", flat=True).first()
-    return ZoneInfo(zone or DEFAULT_TIME_ZONE)
+    return zones.zone(zones.viewer_zone_name(profile_zone=zone))
 
 
 def when(moment, zone: ZoneInfo) -> str:
@@ -51,7 +54,7 @@ def ics_for(appointment, *, cancelled=False) -> str:
     event.add("sequence", appointment.events.count())
     event.add("summary", f"{appointment.get_mode_display()} with {appointment.doctor.full_name}")
     event.add("location", _where(appointment))
-    doctor_time = when(appointment.start, ZoneInfo(appointment.doctor.time_zone))
+    doctor_time = when(appointment.start, zones.zone(appointment.doctor.time_zone))
     event.add(
         "description",
         f"{appointment.get_mode_display()} with {appointment.doctor.full_name} at {doctor_time} "

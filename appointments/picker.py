@@ -2,12 +2,13 @@
 number of free slots on each, and the chosen day's slots by part of the day."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 
-from appointments.models import Mode
 from appointments.selectors import free_slots_for_doctor
+from core.zones import day_label, local_date, local_midnight
+from profiles.models import Mode
 
 DAYS_SHOWN = 7
 NEXT_AVAILABLE_SEARCH_DAYS = 60
@@ -36,24 +37,7 @@ class Picker:
 
 
 def offered_modes(doctor):
-    modes = []
-    if doctor.offers_in_person:
-        modes.append((Mode.IN_PERSON, Mode.IN_PERSON.label, doctor.fee_in_person))
-    if doctor.offers_online:
-        modes.append((Mode.ONLINE, Mode.ONLINE.label, doctor.fee_online))
-    return modes
-
-
-def _midnight(day, zone):
-    return timezone.make_aware(datetime.combine(day, time.min), zone)
-
-
-def _label(day, today):
-    if day == today:
-        return "Today"
-    if day == today + timedelta(days=1):
-        return "Tomorrow"
-    return f"{day:%a}, {day.day} {day:%b}"
+    return [(mode, mode.label, doctor.fee(mode)) for mode in doctor.modes]
 
 
 def build_picker(doctor, *, mode=None, day=None, now=None) -> Picker:
@@ -64,7 +48,7 @@ def build_picker(doctor, *, mode=None, day=None, now=None) -> Picker:
     modes = offered_modes(doctor)
     codes = [code for code, _, _ in modes]
     mode = mode if mode in codes else (codes[0] if codes else Mode.IN_PERSON)
-    today = timezone.localtime(now, zone).date()
+    today = local_date(now, zone)
     # The week shown starts today, or at a later day asked for (a "next
     # available" link, the "Later" arrow), within the search limit.
     first = today
@@ -75,21 +59,21 @@ def build_picker(doctor, *, mode=None, day=None, now=None) -> Picker:
     week = [first + timedelta(days=n) for n in range(DAYS_SHOWN)]
     slots = free_slots_for_doctor(
         doctor,
-        window_start=_midnight(week[0], zone),
-        window_end=_midnight(week[-1] + timedelta(days=1), zone),
+        window_start=local_midnight(week[0], zone),
+        window_end=local_midnight(week[-1] + timedelta(days=1), zone),
         now=now,
         mode=mode,
     )
     by_day = {}
     for slot in slots:
-        by_day.setdefault(timezone.localtime(slot.start, zone).date(), []).append(slot)
+        by_day.setdefault(local_date(slot.start, zone), []).append(slot)
     if day not in week:
         day = next((d for d in week if by_day.get(d)), first)
     picker = Picker(
         doctor=doctor,
         mode=mode,
         modes=modes,
-        days=[Day(d, _label(d, today), len(by_day.get(d, [])), d == day) for d in week],
+        days=[Day(d, day_label(d, today), len(by_day.get(d, [])), d == day) for d in week],
         day=day,
         earlier=first - timedelta(days=DAYS_SHOWN) if first > today else None,
         later=week[-1] + timedelta(days=1)
@@ -109,8 +93,8 @@ def build_picker(doctor, *, mode=None, day=None, now=None) -> Picker:
         else:
             beyond = free_slots_for_doctor(
                 doctor,
-                window_start=_midnight(week[-1] + timedelta(days=1), zone),
-                window_end=_midnight(today + timedelta(days=NEXT_AVAILABLE_SEARCH_DAYS), zone),
+                window_start=local_midnight(week[-1] + timedelta(days=1), zone),
+                window_end=local_midnight(today + timedelta(days=NEXT_AVAILABLE_SEARCH_DAYS), zone),
                 now=now,
                 mode=mode,
             )

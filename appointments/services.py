@@ -8,7 +8,6 @@ outbox); signals for the floors above go out after commit.
 
 import logging
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
@@ -16,10 +15,12 @@ from django.utils import timezone
 from accounts.models import User
 from appointments import lifecycle, notices, signals
 from appointments.limits import booking_refusal
-from appointments.models import Appointment, AppointmentEvent, Mode
+from appointments.models import Appointment, AppointmentEvent
 from appointments.next_available import schedule_refresh
 from appointments.selectors import bookable_window, booking_settings_for, slot_inputs
 from appointments.slots import free_slots
+from core import zones
+from profiles.models import DoctorProfile, Mode
 
 Status = Appointment.Status
 logger = logging.getLogger(__name__)
@@ -89,11 +90,9 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
         raise BookingError("Please book with a patient account. Doctors who need care use a separate one.")
     if not patient.email_verified:
         raise BookingError(EMAIL_UNVERIFIED)
-    if not doctor.is_verified or not doctor.user.is_active:
+    if not DoctorProfile.objects.bookable().filter(pk=doctor.pk).exists():
         raise BookingError("This doctor cannot be booked yet.")
-    if (mode == Mode.ONLINE and not doctor.offers_online) or (
-        mode == Mode.IN_PERSON and not doctor.offers_in_person
-    ):
+    if not doctor.offers(mode):
         raise BookingError("This doctor does not offer that kind of consultation.")
     reason = (reason or "").strip()
     if not reason:
@@ -101,7 +100,7 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     slot = _derive_slot(doctor=doctor, start=start, mode=mode, now=now)
 
     settings = booking_settings_for(doctor)
-    fee = fee_for(doctor, mode)
+    fee = doctor.fee(mode)
     if mode == Mode.ONLINE:
         status = Status.PENDING_PAYMENT
     else:
@@ -138,11 +137,6 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     return appointment
 
 
-def fee_for(doctor, mode) -> int:
-    """What a consultation in `mode` costs, in paise."""
-    return (doctor.fee_online if mode == Mode.ONLINE else doctor.fee_in_person) or 0
-
-
 def _derive_slot(*, doctor, start, mode, now, moving=None):
     """The free slot starting at `start`, or a BookingError saying why there is none.
 
@@ -163,7 +157,7 @@ def _derive_slot(*, doctor, start, mode, now, moving=None):
     for slot in free_slots(**inputs):
         if slot.start == start and slot.mode == mode:
             return slot
-    local_day = start.astimezone(ZoneInfo(doctor.time_zone)).date()
+    local_day = zones.local_date(start, doctor.time_zone)
     if any(e.kind == "LEAVE" and e.date <= local_day <= e.last_date for e in inputs["exceptions"]):
         raise BookingError("The doctor is on leave that day. Please pick another day.")
     if any(s.start == start and s.mode == mode for s in free_slots(**{**inputs, "taken": []})):

@@ -4,14 +4,16 @@ fetched (see appointments.selectors for the constant-query loaders).
 
 Rules are wall-clock times in the doctor's zone. On a daylight-saving day a
 local time that does not exist gives no slot, and one that occurs twice gives
-one slot, at its first occurrence (DESIGN.md, "Time zones").
+one slot, at its first occurrence (DESIGN.md, "Time zones"); wall-clock times
+become instants through core.zones, like everywhere else.
 """
 
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
+
+from core.zones import existing_local_instant, local_instant, zone
 
 
 @dataclass(frozen=True, order=True)
@@ -22,39 +24,11 @@ class Slot:
     clinic_id: int | None = None
 
 
-def localize(naive: datetime, tz: ZoneInfo) -> datetime | None:
-    """The UTC instant of a wall-clock time in `tz`; None if that time does not exist."""
-    aware = naive.replace(tzinfo=tz, fold=0)
-    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
-        return None  # skipped by a spring-forward change
-    return aware.astimezone(UTC)
-
-
-def _any_instant(naive: datetime, tz: ZoneInfo) -> datetime:
-    """Like localize, but a time inside a spring-forward gap maps to the moment
-    of the change (a block "until 02:30" on that night ends when 02:00 becomes 03:00)."""
-    instant = localize(naive, tz)
-    if instant is not None:
-        return instant
-    # The two readings of a missing time straddle the change; bisect to the minute.
-    low = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    high = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    low, high = min(low, high), max(low, high)
-    before = low.astimezone(tz).utcoffset()
-    while high - low > timedelta(minutes=1):
-        middle = low + (high - low) / 2
-        if middle.astimezone(tz).utcoffset() == before:
-            low = middle
-        else:
-            high = middle
-    return high.replace(second=0, microsecond=0)
-
-
-def _starts(day: date, start: time, end: time, minutes: int, tz: ZoneInfo):
+def _starts(day: date, start: time, end: time, minutes: int, tz):
     step = timedelta(minutes=minutes)
     cursor, stop = datetime.combine(day, start), datetime.combine(day, end)
     while cursor + step <= stop:
-        instant = localize(cursor, tz)
+        instant = existing_local_instant(cursor, tz)
         if instant is not None:
             yield instant
         cursor += step
@@ -88,7 +62,7 @@ def free_slots(*, tz, rules, exceptions, taken, not_before: datetime, not_after:
     (date, start, end) or EXTRA (date, start, end, slot_minutes, mode,
     clinic_id). `taken`: (start, end) UTC pairs of active appointments.
     """
-    tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    tz = zone(tz)
     if not_after <= not_before:
         return []
     first_day = not_before.astimezone(tz).date()
@@ -101,8 +75,8 @@ def free_slots(*, tz, rules, exceptions, taken, not_before: datetime, not_after:
         elif exception.kind == "BLOCK":
             blocks.append(
                 (
-                    _any_instant(datetime.combine(exception.date, exception.start), tz),
-                    _any_instant(datetime.combine(exception.date, exception.end), tz),
+                    local_instant(datetime.combine(exception.date, exception.start), tz),
+                    local_instant(datetime.combine(exception.date, exception.end), tz),
                 )
             )
         elif exception.kind == "EXTRA":

@@ -43,6 +43,7 @@ from profiles.models import (  # noqa: E402
     DoctorProfile,
     Language,
     Locality,
+    Mode,
     PatientProfile,
     Qualification,
     Specialty,
@@ -426,7 +427,7 @@ def search_document_builder():
     if not any(f.name == "search_text" for f in DoctorProfile._meta.get_fields()):
         return None
     try:
-        from profiles.search_terms import search_document
+        from profiles.search import search_document
     except ImportError:
         return None
 
@@ -482,7 +483,7 @@ def _clock(minutes):
 def rule_rows(doctors):
     for d in doctors:
         for b in d.blocks:
-            mode = "ONLINE" if b.online else "IN_PERSON"
+            mode = (Mode.ONLINE if b.online else Mode.IN_PERSON).value
             for day in b.weekdays:
                 yield d.id, day, _clock(b.start), _clock(b.end), b.slot, mode, b.clinic_id
 
@@ -498,7 +499,7 @@ def load_doctors(cursor, rng, doctors, specialties, languages, password, now, ti
     search_document = search_document_builder()
     doctor_columns = DOCTOR_COLUMNS + (["search_text"] if search_document else [])
     if search_document is None:
-        print("  (no profiles.search_terms.search_document in this tree: search_text left empty)")
+        print("  (no profiles.search.search_document in this tree: search_text left empty)")
     steps = [
         ("users (doctors)", User, USER_COLUMNS, doctor_user_rows(doctors, password, now)),
         (
@@ -646,7 +647,7 @@ def load_appointments(cursor, rng, doctors, patients, total, now, timer) -> dict
                 updated = min(end, now) if status in {"COMPLETED", "NO_SHOW"} else created
                 made += 1
                 yield (
-                    doctor.id, rng.choice(patients), "ONLINE" if online else "IN_PERSON", block.clinic_id,
+                    doctor.id, rng.choice(patients), (Mode.ONLINE if online else Mode.IN_PERSON).value, block.clinic_id,
                     start, end, status, rng.choice(refdata.VISIT_REASONS),
                     doctor.fee_online if online else doctor.fee_in_person, hold, created, updated,
                 )  # fmt: skip

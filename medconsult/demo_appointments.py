@@ -18,8 +18,7 @@ they are. Appointments are never deleted: other apps' rows hang off them.
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from django.core.management.base import CommandError
 from django.db.models import Count, Q
@@ -32,12 +31,12 @@ from appointments.models import (
     AvailabilityException,
     AvailabilityRule,
     BookingSettings,
-    Mode,
 )
 from appointments.selectors import free_slots_for_doctor
 from appointments.slots import free_slots
+from core import zones
 from core.models import Notification
-from profiles.models import Clinic
+from profiles.models import Clinic, Mode
 
 Status = Appointment.Status
 LEAVE = AvailabilityException.Kind.LEAVE
@@ -189,17 +188,12 @@ def _upcoming_leave(doctor, today):
 # --- Appointments ------------------------------------------------------------------------------
 
 
-def _zone(doctor) -> ZoneInfo:
-    return ZoneInfo(doctor.time_zone)
-
-
 def _today(doctor, now) -> date:
-    return now.astimezone(_zone(doctor)).date()
+    return zones.local_date(now, doctor.time_zone)
 
 
 def _day_start(doctor, now, offset) -> datetime:
-    day = _today(doctor, now) + timedelta(days=offset)
-    return datetime.combine(day, time.min).replace(tzinfo=_zone(doctor)).astimezone(UTC)
+    return zones.local_midnight(_today(doctor, now) + timedelta(days=offset), doctor.time_zone)
 
 
 def _overlaps(intervals, start, end) -> bool:

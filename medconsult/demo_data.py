@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
+from profiles.models import Mode
+
 SEED = 2026
 DEMO_DOMAIN = "demo.medconsult.local"
 # Qualification years stop here whatever today's date, so the data never changes.
@@ -485,10 +487,11 @@ def _doctor(rng, index, *, status, specialty, city, used_names) -> DoctorSpec:
     city_languages = CITY_LANGUAGES[city]
     languages = ["English", *city_languages[: rng.randint(1, len(city_languages))]]
 
-    mode = rng.choices(["both", "in_person", "online"], weights=[6, 2, 2])[0]
-    if mode == "online" and specialty in HANDS_ON:
-        mode = "both"
-    offers_online, offers_in_person = mode in ("both", "online"), mode in ("both", "in_person")
+    both = {Mode.ONLINE, Mode.IN_PERSON}
+    offered = rng.choices([both, {Mode.IN_PERSON}, {Mode.ONLINE}], weights=[6, 2, 2])[0]
+    if offered == {Mode.ONLINE} and specialty in HANDS_ON:
+        offered = both
+    offers_online, offers_in_person = Mode.ONLINE in offered, Mode.IN_PERSON in offered
     tier = len(qualifications)
     base = rng.randrange(*{1: (300, 650), 2: (500, 1050), 3: (800, 1350)}[tier], 50)
     fee_in_person = min(base + rng.choice([0, 100, 200]), 1500) * 100 if offers_in_person else None
@@ -601,7 +604,6 @@ def build_patients(*, demo_email: str) -> list[PatientSpec]:
 # from each doctor's own weekly hours (medconsult/demo_appointments.py finds
 # free slots in them).
 
-ONLINE, IN_PERSON = "ONLINE", "IN_PERSON"
 MON_TO_FRI, MON_TO_SAT = range(5), range(6)
 SLOT_LENGTHS = (15, 20, 30)
 DEFAULT_NOTICE_MINUTES, DEFAULT_HORIZON_DAYS = 120, 30
@@ -679,28 +681,28 @@ def weekly_rules(spec: DoctorSpec, number: int) -> list[RuleSpec]:
         # The demo doctor works every day, clinic hours included, so whenever
         # seed_demo runs her "today" has a visit that is over or one to come.
         return [
-            *_hours(MON_TO_SAT, "09:00", "12:00", 15, ONLINE),
-            *_hours(MON_TO_FRI, "17:00", "20:00", 20, IN_PERSON, first),
-            *_hours([5], "14:00", "17:00", 20, IN_PERSON, second),
-            *_hours([6], "10:00", "13:00", 20, IN_PERSON, second),
+            *_hours(MON_TO_SAT, "09:00", "12:00", 15, Mode.ONLINE),
+            *_hours(MON_TO_FRI, "17:00", "20:00", 20, Mode.IN_PERSON, first),
+            *_hours([5], "14:00", "17:00", 20, Mode.IN_PERSON, second),
+            *_hours([6], "10:00", "13:00", 20, Mode.IN_PERSON, second),
         ]
     minutes = SLOT_LENGTHS[number % len(SLOT_LENGTHS)]
     if spec.offers_online and spec.offers_in_person:
         rules = [
-            *_hours(MON_TO_SAT, "09:00", "12:00", minutes, ONLINE),
-            *_hours(MON_TO_FRI, "17:00", "20:00", minutes, IN_PERSON, first),
+            *_hours(MON_TO_SAT, "09:00", "12:00", minutes, Mode.ONLINE),
+            *_hours(MON_TO_FRI, "17:00", "20:00", minutes, Mode.IN_PERSON, first),
         ]
         if second != first:
-            rules += _hours([5], "15:00", "18:00", minutes, IN_PERSON, second)
+            rules += _hours([5], "15:00", "18:00", minutes, Mode.IN_PERSON, second)
         return rules
     if spec.offers_in_person:
         return [
-            *_hours(MON_TO_SAT, "10:00", "13:00", minutes, IN_PERSON, first),
-            *_hours(MON_TO_FRI, "17:00", "20:00", minutes, IN_PERSON, second),
+            *_hours(MON_TO_SAT, "10:00", "13:00", minutes, Mode.IN_PERSON, first),
+            *_hours(MON_TO_FRI, "17:00", "20:00", minutes, Mode.IN_PERSON, second),
         ]
     return [
-        *_hours(MON_TO_SAT, "09:00", "12:00", minutes, ONLINE),
-        *_hours(MON_TO_FRI, "18:00", "21:00", minutes, ONLINE),
+        *_hours(MON_TO_SAT, "09:00", "12:00", minutes, Mode.ONLINE),
+        *_hours(MON_TO_FRI, "18:00", "21:00", minutes, Mode.ONLINE),
     ]
 
 
@@ -798,7 +800,7 @@ def build_schedule(doctors: list[DoctorSpec], patients: list[PatientSpec]) -> Sc
         )
         for key, notice, horizon, approval in _rows(_SETTINGS)
     }
-    modes = {"video": ONLINE, "clinic": IN_PERSON}
+    modes = {"video": Mode.ONLINE, "clinic": Mode.IN_PERSON}
     return Schedule(
         rules={spec.email: weekly_rules(spec, number) for number, spec in verified},
         settings=[special.get(spec.email, BookingSettingsSpec(spec.email)) for _, spec in verified],

@@ -6,13 +6,10 @@ one small query per logged-in request: caching it in the session would save
 that query but make the first request of a session write the session.
 """
 
-import zoneinfo
-
 from django.utils import timezone
 
-from profiles.models import DEFAULT_TIME_ZONE, DoctorProfile, PatientProfile
-
-VALID_ZONES = zoneinfo.available_timezones()
+from core import zones
+from profiles.models import DoctorProfile, PatientProfile
 
 
 def profile_zone(user) -> str | None:
@@ -23,13 +20,13 @@ def profile_zone(user) -> str | None:
 
 
 def viewer_zone(request) -> str:
+    """The rule is core.zones.viewer_zone_name; this finds the profile's zone for it."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        zone = profile_zone(user)
-        if zone:
-            return zone
-    cookie = request.COOKIES.get("tz", "")
-    return cookie if cookie in VALID_ZONES else DEFAULT_TIME_ZONE
+    logged_in = user is not None and user.is_authenticated
+    return zones.viewer_zone_name(
+        profile_zone=profile_zone(user) if logged_in else None,
+        cookie=request.COOKIES.get(zones.ZONE_COOKIE, ""),
+    )
 
 
 class ViewerTimezoneMiddleware:
@@ -37,7 +34,7 @@ class ViewerTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        timezone.activate(zoneinfo.ZoneInfo(viewer_zone(request)))
+        timezone.activate(zones.zone(viewer_zone(request)))
         try:
             return self.get_response(request)
         finally:

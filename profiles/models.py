@@ -1,20 +1,27 @@
-import zoneinfo
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from core import zones
 from core.storage import private_storage
 
-DEFAULT_TIME_ZONE = "Asia/Kolkata"
-TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+DEFAULT_TIME_ZONE = zones.DEFAULT_ZONE
+TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zones.VALID_ZONES)]
 
 
 class Gender(models.TextChoices):
     FEMALE = "FEMALE", "Female"
     MALE = "MALE", "Male"
     OTHER = "OTHER", "Other"
+
+
+class Mode(models.TextChoices):
+    """How a consultation happens: part of what a doctor offers (and what an
+    appointment is), so it lives here, below appointments."""
+
+    ONLINE = "ONLINE", "Video consultation"
+    IN_PERSON = "IN_PERSON", "Clinic visit"
 
 
 # --- Reference data (seeded by data migrations) -------------------------------
@@ -79,6 +86,27 @@ class Language(models.Model):
 # --- Doctors ----------------------------------------------------------------------
 
 
+class DoctorQuerySet(models.QuerySet):
+    def bookable(self):
+        """The doctors patients may find, see and book: VERIFIED, with an active
+        account. The one place this rule is written.
+
+        Written as "no inactive account" (an anti-join against the few
+        deactivated users) rather than a join to every account: search runs it
+        over every doctor."""
+        from accounts.models import User  # accounts is a floor below; imported late to keep models light
+
+        inactive = User.objects.filter(pk=models.OuterRef("user_id"), is_active=False)
+        return self.filter(~models.Exists(inactive), status=DoctorProfile.Status.VERIFIED)
+
+    def with_bookable(self):
+        """Each doctor with `is_bookable` annotated, by the same rule as bookable(),
+        for code that loads doctors of any status and must tell them apart."""
+        return self.annotate(
+            is_bookable=models.Exists(DoctorProfile.objects.bookable().filter(pk=models.OuterRef("pk")))
+        )
+
+
 class DoctorProfile(models.Model):
     """A doctor's public profile and where it stands in verification.
 
@@ -139,6 +167,13 @@ class DoctorProfile(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = DoctorQuerySet.as_manager()
+
+    # The per-mode fields, for code that reads or filters them by mode.
+    OFFERS_FIELD = {Mode.ONLINE: "offers_online", Mode.IN_PERSON: "offers_in_person"}
+    FEE_FIELD = {Mode.ONLINE: "fee_online", Mode.IN_PERSON: "fee_in_person"}
+    NEXT_AT_FIELD = {Mode.ONLINE: "next_online_at", Mode.IN_PERSON: "next_in_person_at"}
+
     class Meta:
         ordering = ["full_name"]
         constraints = [
@@ -153,7 +188,22 @@ class DoctorProfile(models.Model):
 
     @property
     def is_verified(self):
+        """The badge. Whether the doctor can be booked is DoctorProfile.objects.bookable()."""
         return self.status == self.Status.VERIFIED
+
+    def offers(self, mode) -> bool:
+        """Whether the doctor offers consultations in `mode` (a Mode)."""
+        field = self.OFFERS_FIELD.get(mode)  # an unknown value is simply not offered
+        return bool(field and getattr(self, field))
+
+    def fee(self, mode) -> int:
+        """What a consultation in `mode` costs, in paise (0 when no fee is set)."""
+        return getattr(self, self.FEE_FIELD[Mode(mode)]) or 0
+
+    @property
+    def modes(self) -> list:
+        """The modes the doctor offers, clinic visits first."""
+        return [mode for mode in (Mode.IN_PERSON, Mode.ONLINE) if self.offers(mode)]
 
     @property
     def verification_locked(self):

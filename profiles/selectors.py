@@ -20,12 +20,12 @@ def doctor_for_public_page(*, slug, viewer):
     Only VERIFIED doctors are public; the doctor themself (to preview) and
     staff see the page in any state.
     """
-    profile = _doctor_with_details().filter(slug=slug).first()
+    profile = _doctor_with_details().with_bookable().filter(slug=slug).first()
     if profile is None:
         return None
     if viewer.is_staff or (viewer.is_authenticated and profile.user_id == viewer.pk):
         return profile
-    if profile.is_verified and profile.user.is_active:
+    if profile.is_bookable:
         return profile
     return None
 

@@ -17,8 +17,8 @@ from django.utils.text import slugify
 from accounts.models import User
 from core.audit import audit_record
 from core.notifications import notify
-from profiles.models import Clinic, DoctorDocument, DoctorProfile, PatientProfile, Qualification
-from profiles.search_terms import search_document
+from profiles.models import Clinic, DoctorDocument, DoctorProfile, Mode, PatientProfile, Qualification
+from profiles.search import search_document
 from profiles.signals import doctor_schedule_changed, doctor_verified
 
 Status = DoctorProfile.Status
@@ -272,13 +272,15 @@ def doctor_missing_requirements(profile) -> list[str]:
         missing.append("the year you started practising")
     if not profile.languages.exists():
         missing.append("the languages you consult in")
-    if not (profile.offers_online or profile.offers_in_person):
+    if not profile.modes:
         missing.append("a consultation type (online, clinic visits or both)")
-    if profile.offers_online and not profile.fee_online:
-        missing.append("your fee for online consultations")
-    if profile.offers_in_person and not profile.fee_in_person:
-        missing.append("your fee for clinic visits")
-    if profile.offers_in_person and not profile.clinics.exists():
+    for mode, fee in (
+        (Mode.ONLINE, "your fee for online consultations"),
+        (Mode.IN_PERSON, "your fee for clinic visits"),
+    ):
+        if profile.offers(mode) and not profile.fee(mode):
+            missing.append(fee)
+    if profile.offers(Mode.IN_PERSON) and not profile.clinics.exists():
         missing.append("a clinic where you see patients")
     uploaded = set(profile.documents.values_list("kind", flat=True))
     for kind in DoctorDocument.Kind:
@@ -378,7 +380,7 @@ def _decide(profile, *, actor, to, reason=""):
 
 
 def doctor_search_text_refresh(*, profile) -> str:
-    """Rewrite the doctor's search document (profiles.search_terms.search_document)
+    """Rewrite the doctor's search document (profiles.search.search_document)
     from the database: the one place it is written. Called by every service that
     changes what it holds (name, specialties, clinics) and on verification.
     On PostgreSQL the generated `search_vector` column follows. Three queries."""

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from profiles import views, views_search
+from profiles import views
+from profiles.search import views as views_search
 
 app_name = "profiles"
 

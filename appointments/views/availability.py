@@ -111,7 +111,7 @@ def _sections(request, doctor, *, bound=None, cancel_form=None):
     return {
         "doctor": doctor,
         "zone": doctor.time_zone,
-        "offers_any": doctor.offers_online or doctor.offers_in_person,
+        "offers_any": bool(doctor.modes),
         "week": selectors.week_of(selectors.rules_for(doctor)),
         "exceptions": selectors.upcoming_exceptions(doctor, today=availability.local_today(doctor)),
         "review": review,

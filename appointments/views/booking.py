@@ -18,12 +18,7 @@ from profiles.models import DoctorProfile
 
 
 def _bookable_doctor(slug):
-    return get_object_or_404(
-        DoctorProfile.objects.select_related("user"),
-        slug=slug,
-        status=DoctorProfile.Status.VERIFIED,
-        user__is_active=True,
-    )
+    return get_object_or_404(DoctorProfile.objects.bookable().select_related("user"), slug=slug)
 
 
 def _picker_context(request, doctor, *, moving=None):
@@ -91,7 +86,7 @@ def book(request, slug):
         "form": form,
         "start": start,
         "mode": mode,
-        "fee": services.fee_for(doctor, mode),
+        "fee": doctor.fee(mode),
         "limit_reached": refused,
         "hold": hold,
     }

@@ -5,8 +5,8 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from appointments.models import Mode
 from appointments.selectors import free_slots_for_doctor
+from profiles.models import Mode
 from tests.factories import PatientFactory, bookable_doctor
 
 

@@ -8,9 +8,9 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from appointments import services
-from appointments.models import Appointment, AppointmentEvent, Mode
+from appointments.models import Appointment, AppointmentEvent
 from core.models import Notification
-from profiles.models import DoctorProfile
+from profiles.models import DoctorProfile, Mode
 from tests.appointments.conftest import deadlock, local, next_slot
 from tests.factories import (
     AppointmentFactory,

@@ -11,9 +11,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments.models import Appointment, AvailabilityException, AvailabilityRule, Mode
+from appointments.models import Appointment, AvailabilityException, AvailabilityRule
 from appointments.next_available import refresh_doctor
-from profiles.models import Clinic, Locality
+from profiles.models import Clinic, Locality, Mode
 from profiles.services import doctor_search_text_refresh
 from tests.factories import (
     AppointmentFactory,

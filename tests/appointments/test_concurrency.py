@@ -8,7 +8,8 @@ from django.db import connection
 from django.utils import timezone
 
 from appointments import services
-from appointments.models import Appointment, Mode
+from appointments.models import Appointment
+from profiles.models import Mode
 from tests.appointments.conftest import next_slot
 from tests.factories import PatientFactory, bookable_doctor
 

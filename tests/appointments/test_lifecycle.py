@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from appointments import services
-from appointments.models import Appointment, Mode
+from appointments.models import Appointment
 from core.models import Notification
+from profiles.models import Mode
 from tests.appointments.conftest import deadlock, next_slot
 from tests.factories import AppointmentFactory, BookingSettingsFactory, PatientFactory
 

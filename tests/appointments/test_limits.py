@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments import services
-from appointments.models import Appointment, Mode
+from appointments.models import Appointment
+from profiles.models import Mode
 from tests.appointments.conftest import next_slot
 from tests.appointments.test_concurrency import run_at_once
 from tests.factories import AppointmentFactory, DoctorProfileFactory, PatientFactory, bookable_doctor

@@ -10,7 +10,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments.models import Appointment, Mode
+from appointments.models import Appointment
+from profiles.models import Mode
 from tests.factories import (
     AppointmentFactory,
     ClinicFactory,

@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from appointments import availability, next_available, services
-from appointments.models import Appointment, AvailabilityException, Mode
+from appointments.models import Appointment, AvailabilityException
 from appointments.next_available import doctors_to_refresh, next_available_for, refresh_doctor
-from profiles.models import DoctorProfile
+from profiles.models import DoctorProfile, Mode
 from profiles.services import doctor_verify
 from tests.factories import (
     AvailabilityExceptionFactory,

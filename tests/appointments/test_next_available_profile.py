@@ -7,8 +7,8 @@ from datetime import time
 import pytest
 from django.urls import reverse
 
-from appointments.models import Mode
 from appointments.next_available import refresh_doctor
+from profiles.models import Mode
 from tests.factories import AvailabilityRuleFactory, verified_doctor
 
 pytestmark = pytest.mark.django_db

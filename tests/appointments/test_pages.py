@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from appointments import services
 from appointments.forms import BookForm
-from appointments.models import Appointment, AppointmentEvent, Mode
+from appointments.models import Appointment, AppointmentEvent
+from profiles.models import Mode
 from tests.appointments.conftest import next_slot
 from tests.factories import AppointmentFactory, DoctorProfileFactory, PatientFactory, bookable_doctor
 

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from appointments.slots import free_slots, localize
+from appointments.slots import free_slots
+from core.zones import existing_local_instant as localize
 
 
 def rule(weekday, start, end, minutes=30, mode="ONLINE", clinic_id=None):

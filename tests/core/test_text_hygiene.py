@@ -13,13 +13,14 @@ from accounts import forms as accounts_forms
 from accounts.forms import SignupForm
 from appointments import availability_forms
 from appointments import forms as appointments_forms
-from appointments.models import Appointment, Mode
+from appointments.models import Appointment
 from core.forms import CleanTextMixin
 from core.models import Notification
 from core.notifications import deliver_email, notify
 from core.text import clean_multiline, one_line, strip_bidi
 from profiles import forms as profiles_forms
 from profiles.forms import ClinicForm
+from profiles.models import Mode
 from tests.appointments.conftest import next_slot
 from tests.factories import CityFactory, LocalityFactory, PatientProfileFactory, bookable_doctor
 

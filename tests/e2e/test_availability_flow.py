@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from appointments.models import Appointment, AvailabilityRule, Mode
+from appointments.models import Appointment, AvailabilityRule
 from core.models import Notification
+from profiles.models import Mode
 from tests.appointments.conftest import next_slot
 from tests.factories import PASSWORD, PatientFactory, bookable_doctor
 

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, time
 import pytest
 from playwright.sync_api import expect
 
-from appointments.models import Appointment, Mode
+from appointments.models import Appointment
+from profiles.models import Mode
 from tests.factories import (
     PASSWORD,
     AvailabilityRuleFactory,

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from appointments.models import Appointment, Mode
-from profiles.models import Clinic, Locality
+from appointments.models import Appointment
+from profiles.models import Clinic, Locality, Mode
 from tests.factories import PASSWORD, AvailabilityRuleFactory, ClinicFactory, PatientFactory, verified_doctor
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,8 +10,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments.models import Appointment, Mode
-from profiles.models import DoctorProfile
+from appointments.models import Appointment
+from profiles.models import DoctorProfile, Mode
 from profiles.services import profile_ensure
 from tests.factories import (
     AppointmentFactory,

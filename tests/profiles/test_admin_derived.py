@@ -7,9 +7,8 @@ from datetime import time
 import pytest
 from django.urls import reverse
 
-from appointments.models import Mode
 from appointments.next_available import refresh_doctor
-from profiles.models import Locality, Specialty
+from profiles.models import Locality, Mode, Specialty
 from tests.factories import AdminFactory, AvailabilityRuleFactory, verified_doctor
 
 pytestmark = pytest.mark.django_db

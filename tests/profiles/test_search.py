@@ -8,8 +8,9 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from profiles import search, services
+from profiles import services
 from profiles.models import DoctorProfile, Language, Locality, Specialty
+from profiles.search import query as search
 from tests.factories import AdminFactory, ClinicFactory, DoctorProfileFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,11 +11,10 @@ from django import forms
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from profiles.search import (
+from profiles.models import Mode
+from profiles.search.query import (
     AVAILABLE_DAYS,
     GENDER_CHOICES,
-    MODE_IN_PERSON,
-    MODE_ONLINE,
     SORT_AVAILABLE,
     SORT_EXPERIENCE,
     SORT_FEE,
@@ -23,11 +22,8 @@ from profiles.search import (
     SearchFilters,
 )
 
-MODE_CHOICES = [
-    ("", "Online or clinic"),
-    (MODE_ONLINE, "Video consultation"),
-    (MODE_IN_PERSON, "Clinic visit"),
-]
+# In the query string a mode is written in lower case (?mode=online), like gender.
+MODE_CHOICES = [("", "Online or clinic"), *((value.lower(), label) for value, label in Mode.choices)]
 EXPERIENCE_CHOICES = [("", "Any"), ("5", "5+ years"), ("10", "10+ years"), ("15", "15+ years")]
 AVAILABLE_CHOICES = [("", "Any day"), ("today", "Today"), ("3days", "In the next 3 days")]
 SORT_CHOICES = [
@@ -233,7 +229,7 @@ class DoctorSearchForm(forms.Form):
             specialty=self.fixed_specialty or reference.specialty(data.get("specialty") or ""),
             city=city,
             locality=reference.locality(city, data.get("locality") or ""),
-            mode=data.get("mode") or "",
+            mode=Mode((data.get("mode") or "").upper()) if data.get("mode") else "",
             fee_min=data.get("fee_min"),
             fee_max=data.get("fee_max"),
             experience=data.get("experience"),

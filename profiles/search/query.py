@@ -22,15 +22,15 @@ How free text is matched
 Only VERIFIED doctors with an active account are ever searched. A page of
 results costs four queries whatever its size (the matches' ids up to the
 count's limit, the page of them in order, then the cards: those doctors, and
-their specialties, languages and clinics; profiles.search_cards), three when
+their specialties, languages and clinics; profiles.search.cards), three when
 it is ranked by words (page and count in one), one when nothing matches, plus
-four for the reference data when the cache is cold (profiles.search_reference).
-Reading the words: profiles.search_terms.
+four for the reference data when the cache is cold (profiles.search.reference).
+Reading the words: profiles.search.terms.
 """
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import connection
@@ -51,11 +51,11 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
-from accounts.models import User
-from profiles import search_cards
-from profiles.models import Clinic, DoctorProfile, Gender, PatientProfile
-from profiles.search_reference import CityRef, LanguageRef, LocalityRef, SpecialtyRef, reference_data
-from profiles.search_terms import TextQuery, interpret
+from core import zones
+from profiles.models import Clinic, DoctorProfile, Gender, Mode, PatientProfile
+from profiles.search import cards as search_cards
+from profiles.search.reference import CityRef, LanguageRef, LocalityRef, SpecialtyRef, reference_data
+from profiles.search.terms import TextQuery, interpret
 
 PAGE_SIZE = 20
 # Counting stops here: past it the page says "1,000+ doctors". An exact count of a
@@ -64,12 +64,9 @@ COUNT_LIMIT = 1000
 POPULAR_CACHE_KEY = "profiles:search:popular:v1:{city_id}"
 POPULAR_TTL = 10 * 60
 POPULAR_COUNT = 6  # fills the home page's grid of two or three columns
-# The home page's city, as the visitor picked it (profiles.views_search.choose_city).
+# The home page's city, as the visitor picked it (profiles.search.views.choose_city).
 CITY_COOKIE = "city"
 
-MODE_ONLINE, MODE_IN_PERSON = "online", "in_person"
-# The slot picker's own names for the modes (appointments.models.Mode).
-PICKER_MODES = {MODE_ONLINE: search_cards.ONLINE, MODE_IN_PERSON: search_cards.IN_PERSON}
 
 SORT_RELEVANCE, SORT_EXPERIENCE, SORT_FEE, SORT_AVAILABLE = "relevance", "experience", "fee", "available"
 AVAILABLE_DAYS = {"today": 1, "3days": 3}
@@ -120,13 +117,13 @@ SQL_SCORE = (
 
 @dataclass
 class SearchFilters:
-    """What to look for, already validated (see profiles.search_forms)."""
+    """What to look for, already validated (see profiles.search.forms)."""
 
     q: str = ""
     specialty: SpecialtyRef | None = None
     city: CityRef | None = None
     locality: LocalityRef | None = None
-    mode: str = ""  # MODE_ONLINE, MODE_IN_PERSON or "" for either
+    mode: str = ""  # a Mode, or "" for either
     fee_min: int | None = None  # rupees
     fee_max: int | None = None
     experience: int | None = None  # at least this many years
@@ -145,10 +142,8 @@ def _is_postgres() -> bool:
 
 
 def _next_at_expression(mode):
-    if mode == MODE_ONLINE:
-        return F("next_online_at")
-    if mode == MODE_IN_PERSON:
-        return F("next_in_person_at")
+    if mode:
+        return F(DoctorProfile.NEXT_AT_FIELD[mode])
     # Least() of a NULL is NULL on SQLite (but not PostgreSQL): coalesce both ways.
     return Least(
         Coalesce("next_online_at", "next_in_person_at"), Coalesce("next_in_person_at", "next_online_at")
@@ -156,17 +151,13 @@ def _next_at_expression(mode):
 
 
 def _fee_expression(mode):
-    online = Case(When(offers_online=True, then=F("fee_online")))
-    in_person = Case(When(offers_in_person=True, then=F("fee_in_person")))
-    if mode == MODE_ONLINE:
-        return online
-    if mode == MODE_IN_PERSON:
-        return in_person
+    online, in_person = (
+        Case(When(**{DoctorProfile.OFFERS_FIELD[m]: True}, then=F(DoctorProfile.FEE_FIELD[m])))
+        for m in (Mode.ONLINE, Mode.IN_PERSON)
+    )
+    if mode:
+        return online if mode == Mode.ONLINE else in_person
     return Least(Coalesce(online, in_person), Coalesce(in_person, online))
-
-
-def _local_midnight(day, zone):
-    return timezone.make_aware(datetime.combine(day, time.min), zone)
 
 
 def _structured_condition(text: TextQuery):
@@ -269,18 +260,16 @@ def _relevance_order(text: TextQuery) -> list:
 
 def _matching(filters: SearchFilters, now):
     """(The doctors matching `filters`, unordered; what `q` says or None). The
-    conditions go in with one filter() call: each call copies the whole query."""
-    # "No inactive account" rather than a join to every account: an anti-join
-    # against the few deactivated ones.
-    inactive = User.objects.filter(pk=OuterRef("user_id"), is_active=False)
-    conditions = [~Exists(inactive), Q(status=DoctorProfile.Status.VERIFIED)]
+    conditions go in with one filter() call after bookable(): each call copies
+    the whole query."""
+    conditions = []
     text = interpret(filters.q) if filters.q else None
     if text is not None and (text.words or text.specialty_ids):
         conditions.append(_text_condition(_without_filtered(text, filters)))
     else:
         text = None
     conditions += _filter_conditions(filters, now)
-    return DoctorProfile.objects.filter(*conditions).order_by(), text
+    return DoctorProfile.objects.bookable().filter(*conditions).order_by(), text
 
 
 def _in_order(qs, filters: SearchFilters, text):
@@ -322,21 +311,19 @@ def _filter_conditions(filters: SearchFilters, now) -> list:
     if filters.experience:
         conditions.append(Q(practising_since__lte=timezone.localdate(now).year - filters.experience))
 
-    online = Q(offers_online=True)
-    in_person = Q(offers_in_person=True)
-    if filters.mode == MODE_ONLINE:
-        conditions.append(online)
-    elif filters.mode == MODE_IN_PERSON:
-        conditions.append(in_person)
+    offers = {mode: Q(**{field: True}) for mode, field in DoctorProfile.OFFERS_FIELD.items()}
+    if filters.mode:
+        conditions.append(offers[filters.mode])
 
-    def in_the_mode(online_condition, in_person_condition):
-        """For the mode asked for, or for either."""
-        by_mode = {MODE_ONLINE: online & online_condition, MODE_IN_PERSON: in_person & in_person_condition}
-        return by_mode.get(filters.mode) or (by_mode[MODE_ONLINE] | by_mode[MODE_IN_PERSON])
+    def in_the_mode(condition_for):
+        """For the mode asked for, or for either: condition_for(mode) -> Q."""
+        by_mode = {mode: offers[mode] & condition_for(mode) for mode in (Mode.ONLINE, Mode.IN_PERSON)}
+        return by_mode.get(filters.mode) or (by_mode[Mode.ONLINE] | by_mode[Mode.IN_PERSON])
 
     if filters.fee_min is not None or filters.fee_max is not None:
 
-        def fee_range(field_name):
+        def fee_range(mode):
+            field_name = DoctorProfile.FEE_FIELD[mode]
             condition = Q()
             if filters.fee_min is not None:
                 condition &= Q(**{f"{field_name}__gte": filters.fee_min * 100})
@@ -344,16 +331,20 @@ def _filter_conditions(filters: SearchFilters, now) -> list:
                 condition &= Q(**{f"{field_name}__lte": filters.fee_max * 100})
             return condition
 
-        conditions.append(in_the_mode(fee_range("fee_online"), fee_range("fee_in_person")))
+        conditions.append(in_the_mode(fee_range))
 
     if filters.available in AVAILABLE_DAYS:
         zone = timezone.get_current_timezone()
-        today = timezone.localtime(now, zone).date()
-        until = _local_midnight(today + timedelta(days=AVAILABLE_DAYS[filters.available]), zone)
+        today = zones.local_date(now, zone)
+        until = zones.local_midnight(today + timedelta(days=AVAILABLE_DAYS[filters.available]), zone)
         conditions.append(
             in_the_mode(
-                Q(next_online_at__gte=now, next_online_at__lt=until),
-                Q(next_in_person_at__gte=now, next_in_person_at__lt=until),
+                lambda mode: Q(
+                    **{
+                        f"{DoctorProfile.NEXT_AT_FIELD[mode]}__gte": now,
+                        f"{DoctorProfile.NEXT_AT_FIELD[mode]}__lt": until,
+                    }
+                )
             )
         )
     return conditions
@@ -462,7 +453,7 @@ def search_page(filters: SearchFilters, page_number=1, *, now=None) -> SearchRes
     total, capped = min(count, COUNT_LIMIT), count > COUNT_LIMIT
     context = search_cards.CardContext(
         reference=reference_data(),
-        mode=PICKER_MODES.get(filters.mode, ""),
+        mode=filters.mode,
         city_id=filters.city.id if filters.city else None,
         locality_id=filters.locality.id if filters.locality else None,
         now=now,
@@ -495,10 +486,8 @@ def popular_specialties(city, *, limit=POPULAR_COUNT) -> list:
     key = POPULAR_CACHE_KEY.format(city_id=city.id)
     counts = cache.get(key)
     if counts is None:
-        doctors = DoctorProfile.objects.filter(
-            Exists(Clinic.objects.filter(doctor_id=OuterRef("pk"), city_id=city.id)),
-            status=DoctorProfile.Status.VERIFIED,
-            user__is_active=True,
+        doctors = DoctorProfile.objects.bookable().filter(
+            Exists(Clinic.objects.filter(doctor_id=OuterRef("pk"), city_id=city.id))
         )
         counts = dict(
             _through("specialties")

@@ -14,8 +14,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import ngettext
 from django_htmx.http import push_url
 
-from profiles import search
-from profiles.search_forms import DoctorSearchForm
+from profiles.models import Mode
+from profiles.search import query as search
+from profiles.search.forms import DoctorSearchForm
 
 CITY_COOKIE = search.CITY_COOKIE
 CITY_COOKIE_AGE = 365 * 24 * 60 * 60
@@ -42,9 +43,9 @@ def _describe(filters, *, total=None, total_label="") -> str:
         words.append(f"in {filters.locality.name}, {filters.city.name}")
     elif filters.city:
         words.append(f"in {filters.city.name}")
-    if filters.mode == search.MODE_ONLINE:
+    if filters.mode == Mode.ONLINE:
         words.append("for a video consultation")
-    elif filters.mode == search.MODE_IN_PERSON:
+    elif filters.mode == Mode.IN_PERSON:
         words.append("for a clinic visit")
     if filters.available == "today":
         words.append("available today")

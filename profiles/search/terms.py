@@ -1,13 +1,13 @@
 """What the patient typed, understood: the search document a doctor is found
 by, and free text split into the specialties and places it names and the
-words left over (see profiles.search for how each part is matched).
+words left over (see profiles.search.query for how each part is matched).
 """
 
 import difflib
 import re
 from dataclasses import dataclass
 
-from profiles.search_reference import reference_data
+from profiles.search.reference import reference_data
 
 # Words that say nothing about which doctor: "best skin doctor near me".
 NOISE_WORDS = frozenset(

@@ -10,7 +10,7 @@ reference data, and every word and link is prepared here once.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from operator import itemgetter
 
 from django.db import connection
@@ -18,11 +18,10 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import ngettext
 
+from core import zones
 from core.templatetags.ui import avatar_class, initials, rupees
-from profiles.models import Clinic, DoctorProfile
+from profiles.models import Clinic, DoctorProfile, Mode
 
-# The slot picker's names for the modes (appointments.models.Mode).
-ONLINE, IN_PERSON = "ONLINE", "IN_PERSON"
 # The doctor row a card reads, in this order.
 CARD_FIELDS = (
     "pk",
@@ -67,7 +66,7 @@ class CardContext:
     the place asked for (a card shows the clinic there), the viewer's now and zone."""
 
     reference: object
-    mode: str = ""  # ONLINE, IN_PERSON or "" for either
+    mode: str = ""  # a Mode, or "" for either
     city_id: int | None = None
     locality_id: int | None = None
     now: datetime | None = None
@@ -133,7 +132,7 @@ class _CardBuilder:
         self.now = context.now or timezone.now()
         self.zone = context.zone or timezone.get_current_timezone()
         self.zone_name = str(self.zone)
-        self.today = timezone.localtime(self.now, self.zone).date()
+        self.today = zones.local_date(self.now, self.zone)
         self.year = timezone.localdate(self.now).year
         self.photo_url = DoctorProfile._meta.get_field("photo").storage.url
 
@@ -174,28 +173,26 @@ class _CardBuilder:
             }
         card.place = self._place(clinics)
         if offers_in_person and fee_in_person:
-            card.fees.append(("Clinic visit", rupees(fee_in_person)))
+            card.fees.append((Mode.IN_PERSON.label, rupees(fee_in_person)))
         if offers_online and fee_online:
-            card.fees.append(("Video consultation", rupees(fee_online)))
+            card.fees.append((Mode.ONLINE.label, rupees(fee_online)))
 
         mode = self.context.mode
         candidates = []
-        if mode != IN_PERSON and offers_online and next_online:
-            candidates.append((next_online, ONLINE))
-        if mode != ONLINE and offers_in_person and next_in_person:
-            candidates.append((next_in_person, IN_PERSON))
+        if mode != Mode.IN_PERSON and offers_online and next_online:
+            candidates.append((next_online, Mode.ONLINE))
+        if mode != Mode.ONLINE and offers_in_person and next_in_person:
+            candidates.append((next_in_person, Mode.IN_PERSON))
         # A value older than now is stale (the refresher has not run yet): say nothing.
         candidates = [c for c in candidates if c[0] >= self.now]
         if candidates:
             moment, slot_mode = min(candidates)
             local = timezone.localtime(moment, self.zone)
-            label = f"{self._day_label(local.date())}, {dateformat.format(local, 'g:i A')}"
+            label = f"{zones.day_label(local.date(), self.today)}, {dateformat.format(local, 'g:i A')}"
             if self.zone_name != doctor_zone:
                 label += f" {local.tzname()}"
             card.next_at, card.next_iso, card.next_label = moment, local.isoformat(), label
-            card.slots_url = (
-                f"{reverse('appointments:slots', args=[slug])}?day={local.date():%Y-%m-%d}&mode={slot_mode}"
-            )
+            card.slots_url = f"{reverse('appointments:slots', args=[slug])}?day={local.date():%Y-%m-%d}&mode={slot_mode.value}"
         return card
 
     def _place(self, clinics) -> str:
@@ -215,10 +212,3 @@ class _CardBuilder:
         locality, city = self.reference.locality_by_id(locality_id), self.reference.city_by_id(city_id)
         where = ", ".join(part.name for part in (locality, city) if part)
         return f"{name} · {where}" if where else name
-
-    def _day_label(self, day) -> str:
-        if day == self.today:
-            return "Today"
-        if day == self.today + timedelta(days=1):
-            return "Tomorrow"
-        return f"{day:%a}, {day.day} {day:%b}"
