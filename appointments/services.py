@@ -6,6 +6,7 @@ outbox); signals for the floors above go out after commit.
 """
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,7 +42,31 @@ DEADLOCK_DETECTED = "40P01"
 
 
 def _lost_the_race(error) -> bool:
-    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+    """A database error that only means another booking got there first.
+
+    PostgreSQL: the deadlock victim. SQLite (`make run`): a writer that waited the
+    whole busy timeout for another booking's write lock ("database is locked").
+    Any other OperationalError (a lost connection) is a real failure and surfaces.
+    """
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) == DEADLOCK_DETECTED:
+        return True
+    return getattr(cause, "sqlite_errorname", "").startswith("SQLITE_BUSY") or (
+        "database is locked" in str(error)
+    )
+
+
+@contextmanager
+def _lost_race_is_slot_taken():
+    """Answer "slot just taken" when the database fails a write because another
+    booking won the race. A lock lost to another booking can surface at any write
+    of the block (SQLite takes its write lock when the transaction begins)."""
+    try:
+        yield
+    except OperationalError as error:
+        if not _lost_the_race(error):
+            raise
+        raise SlotTaken() from error
 
 
 class IllegalTransition(BookingError):
@@ -82,9 +107,12 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
         status = Status.PENDING_PAYMENT
     else:
         status = Status.REQUESTED if settings.approval_required else Status.CONFIRMED
-    try:
-        with transaction.atomic():
-            _expire_lapsed_holds(doctor=doctor, start=slot.start, end=slot.end, now=now)
+    with _lost_race_is_slot_taken(), transaction.atomic():
+        _expire_lapsed_holds(doctor=doctor, start=slot.start, end=slot.end, now=now)
+        # Only the insert can collide with another booking (the no-overlap
+        # constraint); an IntegrityError from the rows written after it is a bug
+        # and must surface, not read as "slot just taken".
+        try:
             with transaction.atomic():
                 appointment = Appointment.objects.create(
                     doctor=doctor,
@@ -98,18 +126,14 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
                     fee=fee,
                     hold_expires_at=now + Appointment.HOLD if status == Status.PENDING_PAYMENT else None,
                 )
-            AppointmentEvent.objects.create(appointment=appointment, actor=patient, to_status=status, at=now)
-            schedule_refresh(doctor.pk)
-            texts.notify_booked(appointment)
-            if status == Status.CONFIRMED:
-                texts.schedule_reminders(appointment, now=now)
-            _send_after_commit(appointment, status)
-    except IntegrityError as error:
-        raise SlotTaken() from error
-    except OperationalError as error:
-        if not _lost_the_race(error):
-            raise
-        raise SlotTaken() from error
+        except IntegrityError as error:
+            raise SlotTaken() from error
+        AppointmentEvent.objects.create(appointment=appointment, actor=patient, to_status=status, at=now)
+        schedule_refresh(doctor.pk)
+        texts.notify_booked(appointment)
+        if status == Status.CONFIRMED:
+            texts.schedule_reminders(appointment, now=now)
+        _send_after_commit(appointment, status)
     return appointment
 
 
@@ -301,7 +325,7 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
     appointment_rescheduled.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with _lost_race_is_slot_taken(), transaction.atomic():
         appointment = _locked(appointment)
         if actor.pk != appointment.patient_id:
             raise BookingError("Only the patient can reschedule this appointment.")
@@ -323,10 +347,6 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
             with transaction.atomic():
                 appointment.save(update_fields=["start", "end", "clinic", "updated_at"])
         except IntegrityError as error:
-            raise SlotTaken() from error
-        except OperationalError as error:
-            if not _lost_the_race(error):
-                raise
             raise SlotTaken() from error
         schedule_refresh(appointment.doctor_id)
         AppointmentEvent.objects.create(

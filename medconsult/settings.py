@@ -94,6 +94,19 @@ if (
     and DATABASES["default"]["NAME"] != ":memory:"
 ):
     DATABASES["default"]["NAME"] = str(BASE_DIR / DATABASES["default"]["NAME"])
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers (two patients booking one slot on `make run`): every
+    # transaction takes the write lock when it begins (IMMEDIATE), so none fails
+    # half-way on upgrading a read lock; a writer waits up to `timeout` seconds
+    # for the lock; WAL lets pages be read while someone writes. (In memory,
+    # journal_mode answers "memory" and nothing changes.)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_TIMEOUT", default=5),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Search runs short queries: JIT compilation costs more than it saves, and
