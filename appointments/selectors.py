@@ -58,7 +58,7 @@ def _load(ids, *, window_start, window_end, now=None, mode=None, ignore=None):
         start__lt=window_end + MAX_SLOT,
         end__gt=window_start,
     )
-    busy = busy.exclude(status=Appointment.Status.PENDING_PAYMENT, hold_expires_at__lte=now)
+    busy = busy.exclude(Appointment.lapsed_hold(now))
     if ignore is not None:
         busy = busy.exclude(pk=ignore.pk)
     for doctor_id, start, end in busy.values_list("doctor_id", "start", "end"):
@@ -117,28 +117,27 @@ def appointment_for(user, pk):
     )
 
 
+def _upcoming(now):
+    """Still ahead and holding its slot (a lapsed hold does not: it reads as expired)."""
+    return Q(end__gte=now, status__in=Appointment.ACTIVE) & ~Appointment.lapsed_hold(now)
+
+
 def patient_upcoming(patient, *, now=None):
     now = now or timezone.now()
-    return (
-        _with_people().filter(patient=patient, end__gte=now, status__in=Appointment.ACTIVE).order_by("start")
-    )
+    return _with_people().filter(_upcoming(now), patient=patient).order_by("start")
 
 
 def patient_past(patient, *, now=None):
     now = now or timezone.now()
-    return (
-        _with_people()
-        .filter(patient=patient)
-        .exclude(end__gte=now, status__in=Appointment.ACTIVE)
-        .order_by("-start")
-    )
+    return _with_people().filter(patient=patient).exclude(_upcoming(now)).order_by("-start")
 
 
-def doctor_between(doctor, start, end):
+def doctor_between(doctor, start, end, *, now=None):
     return (
         _with_people()
         .filter(doctor=doctor, start__gte=start, start__lt=end)
         .exclude(status__in=[Appointment.Status.EXPIRED])
+        .exclude(Appointment.lapsed_hold(now))
         .order_by("start")
     )
 
@@ -162,5 +161,6 @@ def confirmed_between(doctor, start, end):
     return (
         _with_people()
         .filter(doctor=doctor, status__in=Appointment.ACTIVE, start__lt=end, end__gt=start)
+        .exclude(Appointment.lapsed_hold())
         .order_by("start")
     )

@@ -178,13 +178,7 @@ def _expire_lapsed_holds(*, doctor, start, end, now):
     """
     lapsed = (
         Appointment.objects.select_for_update()
-        .filter(
-            doctor=doctor,
-            status=Status.PENDING_PAYMENT,
-            hold_expires_at__lte=now,
-            start__lt=end,
-            end__gt=start,
-        )
+        .filter(Appointment.lapsed_hold(now), doctor=doctor, start__lt=end, end__gt=start)
         .order_by("pk")
     )
     for appointment in lapsed:
@@ -212,7 +206,8 @@ def available_actions(appointment, user, *, now=None) -> set[str]:
     """The transitions `user` can make on `appointment` right now."""
     now = now or timezone.now()
     doctor, patient = _is_doctor(appointment, user), user.pk == appointment.patient_id
-    status, actions = appointment.status, set()
+    # A lapsed hold offers nothing, even before expire_holds has marked it.
+    status, actions = appointment.status_at(now), set()
     if status in Appointment.ACTIVE and (doctor or (patient and _patient_in_time(appointment, now))):
         actions.add("cancel")
     if patient and status in (Status.REQUESTED, Status.CONFIRMED) and _patient_in_time(appointment, now):
@@ -477,7 +472,7 @@ def expire_lapsed(*, now=None) -> tuple[int, int]:
     unanswered. Returns (expired, declined). Used by `manage.py expire_holds`."""
     now = now or timezone.now()
     expired = declined = 0
-    for appointment in Appointment.objects.filter(status=Status.PENDING_PAYMENT, hold_expires_at__lte=now):
+    for appointment in Appointment.objects.filter(Appointment.lapsed_hold(now)):
         try:
             appointment_expire(appointment=appointment, now=now)
             expired += 1
