@@ -118,6 +118,18 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if env.str("CACHE_URL", default="").startswith(("redis://", "rediss://")):
+    # Django's own Redis backend with the `redis` package (django-environ would pick
+    # django-redis when that happens to be installed). The cache is shared by every
+    # process, which is what lets a change reach them all (core.cache_versions).
+    # Short socket timeouts: a Redis that hangs must fail a request quickly, not hold it.
+    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+            "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+        }
+    )
 # Sessions read from the cache first so a hot page does not cost a query for them.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
