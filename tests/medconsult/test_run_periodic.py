@@ -69,7 +69,7 @@ def test_run_periodic_one_failing_job_does_not_stop_the_others(due_work, monkeyp
 
     monkeypatch.setattr(run_periodic, "call_command", call_command_failing_outbox)
 
-    with caplog.at_level(logging.INFO, logger="medconsult.periodic"):
+    with caplog.at_level(logging.DEBUG, logger="medconsult.periodic"):
         call_command("run_periodic", "--once")
 
     assert Appointment.objects.get(pk=hold.pk).status == S.EXPIRED
@@ -81,7 +81,7 @@ def test_run_periodic_one_failing_job_does_not_stop_the_others(due_work, monkeyp
 
 def test_run_periodic_stops_cleanly_on_sigterm(tmp_path):
     """The worker process as production runs it, on a temporary SQLite file."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'periodic.sqlite3'}", "LOG_LEVEL": "INFO"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'periodic.sqlite3'}", "LOG_LEVEL": "DEBUG"}
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT, timeout=240)
     worker = subprocess.Popen(

@@ -70,5 +70,6 @@ class Command(BaseCommand):
         except Exception:
             logger.exception("Periodic job %s failed; it runs again at its next turn.", name)
             return False
-        logger.info("Periodic job %s done in %.2f s.", name, time.perf_counter() - started)
+        # Debug level: the commands print what they did; a quiet minute stays quiet.
+        logger.debug("Periodic job %s done in %.2f s.", name, time.perf_counter() - started)
         return True
