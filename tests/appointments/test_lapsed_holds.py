@@ -100,3 +100,22 @@ def test_hold_still_open_reads_awaiting_payment_everywhere(client_for, hold, cli
 
     assert reverse("appointments:detail", args=[hold.pk]) in week
     assert "Awaiting payment" in week
+
+
+def row_of(html):
+    start = html.index('<li class="appt-row">')
+    return html[start : html.index("</li>", start)]
+
+
+def test_lapsed_hold_reads_the_same_before_and_after_expire_holds(client_for, hold, booker):
+    client = client_for(booker)
+    with time_machine.travel(timezone.now() + timedelta(minutes=11), tick=False):
+        before_job = row_of(
+            client.get(reverse("appointments:patient_list"), {"tab": "past"}).content.decode()
+        )
+        services.expire_lapsed()
+        after_job = row_of(client.get(reverse("appointments:patient_list"), {"tab": "past"}).content.decode())
+
+    assert Appointment.objects.get(pk=hold.pk).status == S.EXPIRED
+    assert before_job == after_job
+    assert "The time to pay for this slot has run out" in after_job
