@@ -33,7 +33,13 @@ def found_by(name, queries) -> dict:
     return {q: page in client.get(reverse("profiles:search"), {"q": q}).content.decode() for q in queries}
 
 
+@pytest.fixture
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("_fast_passwords")
 def test_seed_demo_doctor_is_found_by_name_synonym_and_locality():
     call_command("seed_demo", "--force", stdout=open(os.devnull, "w"))  # noqa: SIM115
 
