@@ -21,7 +21,7 @@ from appointments.next_available import refresh_all
 from core.uploads import detect_document, square_thumbnail
 from medconsult import demo_appointments, demo_data
 from profiles.models import City, Clinic, DoctorDocument, Language, Locality, Qualification, Specialty
-from profiles.services import doctor_search_text_refresh, profile_ensure
+from profiles.services import profile_ensure
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_ACCOUNTS = [
@@ -199,8 +199,6 @@ def _seed_doctor(spec, *, password, admin, reference, now):
             },
         )
     _ensure_documents(profile, spec)
-    # The same refresh as every real edit: search by name on SQLite reads this text.
-    doctor_search_text_refresh(profile=profile)
     return profile
 
 
