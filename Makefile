@@ -41,11 +41,15 @@ migrate: deps .env
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The periodic jobs (outbox, lapsed holds, next-available) run beside the server
+# and stop with it, however it stops.
 run: seed
 	@echo
 	@echo "MedConsult is starting on http://127.0.0.1:8000  (Ctrl+C to stop)"
 	@echo "Log in with the demo accounts above."
 	@echo
+	@$(PY) manage.py run_periodic & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 lint: deps

@@ -151,9 +151,12 @@ def check(appointment, *, action, actor, now) -> Move:
     by_party = [m for m in MOVES if m.action == action and m.party == party]
     if not by_party:
         raise Refused("party", _who_may(action))
-    by_status = [m for m in by_party if m.source == appointment.status]
+    # People act on what they see: a lapsed hold is EXPIRED to them even before
+    # expire_holds has written it; the system's own expiry moves the stored status.
+    status = appointment.status if party == Party.SYSTEM else appointment.status_at(now)
+    by_status = [m for m in by_party if m.source == status]
     if not by_status:
-        status = Status(appointment.status).label.lower()
+        status = Status(status).label.lower()
         article = "An" if status[0] in "aeiou" else "A"
         raise Refused("status", f"{article} {status} appointment cannot be {action.done}.")
     for move in by_status:
@@ -170,6 +173,6 @@ def allowed_actions(appointment, user, *, now) -> set[str]:
         for move in MOVES
         if move.party == party
         and party != Party.SYSTEM
-        and move.source == appointment.status
+        and move.source == appointment.status_at(now)
         and move.when.allows(appointment, now)
     }

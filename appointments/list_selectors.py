@@ -56,12 +56,12 @@ def patient_appointments(patient, *, tab: str, now=None):
 
 def doctor_today(doctor, *, now=None):
     start, end = doctor_day_bounds(doctor, now=now)
-    return selectors.doctor_between(doctor, start, end).exclude(status__in=NOT_ON_THE_DOCTORS_BOOK)
+    return selectors.doctor_between(doctor, start, end, now=now).exclude(status__in=NOT_ON_THE_DOCTORS_BOOK)
 
 
 def doctor_week(doctor, *, now=None):
     start, end = doctor_week_bounds(doctor, now=now)
-    return selectors.doctor_between(doctor, start, end).exclude(status__in=NOT_ON_THE_DOCTORS_BOOK)
+    return selectors.doctor_between(doctor, start, end, now=now).exclude(status__in=NOT_ON_THE_DOCTORS_BOOK)
 
 
 def doctor_waiting_requests(doctor, *, now=None):
@@ -70,7 +70,11 @@ def doctor_waiting_requests(doctor, *, now=None):
 
 
 def doctor_history(doctor, *, now=None):
-    return selectors.doctor_past(doctor, now=now).exclude(status=Appointment.Status.EXPIRED)
+    return (
+        selectors.doctor_past(doctor, now=now)
+        .exclude(status=Appointment.Status.EXPIRED)
+        .exclude(Appointment.lapsed_hold(now))
+    )
 
 
 def doctor_appointments(doctor, *, tab: str, now=None):

@@ -162,9 +162,37 @@ class Appointment(models.Model):
     def __str__(self):
         return f"{self.patient} with {self.doctor} at {self.start:%Y-%m-%d %H:%M} UTC"
 
+    @classmethod
+    def lapsed_hold(cls, now=None) -> models.Q:
+        """Payment holds whose 10 minutes have run out, as a filter.
+
+        The one rule for "this hold has lapsed": such a hold no longer holds its
+        slot and reads as EXPIRED on every page, whether or not `expire_holds`
+        has written that status yet (it may run a minute later, or not at all).
+        """
+        return models.Q(status=cls.Status.PENDING_PAYMENT, hold_expires_at__lte=now or timezone.now())
+
+    def status_at(self, now) -> str:
+        """The status users see at `now`: `status`, except that a lapsed hold is EXPIRED
+        (the same rule as `lapsed_hold`, for one row already loaded)."""
+        if (
+            self.status == self.Status.PENDING_PAYMENT
+            and self.hold_expires_at is not None
+            and self.hold_expires_at <= now
+        ):
+            return self.Status.EXPIRED
+        return self.status
+
+    @property
+    def shown_status(self) -> str:
+        return self.status_at(timezone.now())
+
+    def get_shown_status_display(self) -> str:
+        return self.Status(self.shown_status).label
+
     @property
     def is_active(self):
-        return self.status in self.ACTIVE
+        return self.shown_status in self.ACTIVE
 
 
 class AppointmentEvent(models.Model):

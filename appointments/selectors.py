@@ -95,7 +95,7 @@ def taken_intervals(ids, *, window_start, window_end, now, ignore=None) -> dict:
             start__lt=window_end + MAX_SLOT,  # a slot starting just before the end may run past it
             end__gt=window_start,
         )
-        .exclude(status=Appointment.Status.PENDING_PAYMENT, hold_expires_at__lte=now)
+        .exclude(Appointment.lapsed_hold(now))
         .order_by()  # the engine merges the intervals itself
     )
     if ignore is not None:
@@ -176,28 +176,27 @@ def appointment_for(user, pk):
     )
 
 
+def _upcoming(now):
+    """Still ahead and holding its slot (a lapsed hold does not: it reads as expired)."""
+    return Q(end__gte=now, status__in=Appointment.ACTIVE) & ~Appointment.lapsed_hold(now)
+
+
 def patient_upcoming(patient, *, now=None):
     now = now or timezone.now()
-    return (
-        _with_people().filter(patient=patient, end__gte=now, status__in=Appointment.ACTIVE).order_by("start")
-    )
+    return _with_people().filter(_upcoming(now), patient=patient).order_by("start")
 
 
 def patient_past(patient, *, now=None):
     now = now or timezone.now()
-    return (
-        _with_people()
-        .filter(patient=patient)
-        .exclude(end__gte=now, status__in=Appointment.ACTIVE)
-        .order_by("-start")
-    )
+    return _with_people().filter(patient=patient).exclude(_upcoming(now)).order_by("-start")
 
 
-def doctor_between(doctor, start, end):
+def doctor_between(doctor, start, end, *, now=None):
     return (
         _with_people()
         .filter(doctor=doctor, start__gte=start, start__lt=end)
         .exclude(status__in=[Appointment.Status.EXPIRED])
+        .exclude(Appointment.lapsed_hold(now))
         .order_by("start")
     )
 
@@ -221,5 +220,6 @@ def confirmed_between(doctor, start, end):
     return (
         _with_people()
         .filter(doctor=doctor, status__in=Appointment.ACTIVE, start__lt=end, end__gt=start)
+        .exclude(Appointment.lapsed_hold())
         .order_by("start")
     )

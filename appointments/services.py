@@ -7,6 +7,7 @@ outbox); signals for the floors above go out after commit.
 """
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import IntegrityError, OperationalError, transaction
@@ -47,7 +48,31 @@ DEADLOCK_DETECTED = "40P01"
 
 
 def _lost_the_race(error) -> bool:
-    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+    """A database error that only means another booking got there first.
+
+    PostgreSQL: the deadlock victim. SQLite (`make run`): a writer that waited the
+    whole busy timeout for another booking's write lock ("database is locked").
+    Any other OperationalError (a lost connection) is a real failure and surfaces.
+    """
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) == DEADLOCK_DETECTED:
+        return True
+    return getattr(cause, "sqlite_errorname", "").startswith("SQLITE_BUSY") or (
+        "database is locked" in str(error)
+    )
+
+
+@contextmanager
+def _lost_race_is_slot_taken():
+    """Answer "slot just taken" when the database fails a write because another
+    booking won the race. A lock lost to another booking can surface at any write
+    of the block (SQLite takes its write lock when the transaction begins)."""
+    try:
+        yield
+    except OperationalError as error:
+        if not _lost_the_race(error):
+            raise
+        raise SlotTaken() from error
 
 
 class IllegalTransition(BookingError):
@@ -105,10 +130,13 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
         status = Status.PENDING_PAYMENT
     else:
         status = Status.REQUESTED if settings.approval_required else Status.CONFIRMED
-    try:
-        with transaction.atomic():
-            _check_booking_limits(patient=patient, doctor=doctor, mode=mode, now=now)
-            _expire_lapsed_holds(doctor=doctor, start=slot.start, end=slot.end, now=now)
+    with _lost_race_is_slot_taken(), transaction.atomic():
+        _check_booking_limits(patient=patient, doctor=doctor, mode=mode, now=now)
+        _expire_lapsed_holds(doctor=doctor, start=slot.start, end=slot.end, now=now)
+        # Only the insert can collide with another booking (the no-overlap
+        # constraint); an IntegrityError from the rows written after it is a bug
+        # and must surface, not read as "slot just taken".
+        try:
             with transaction.atomic():
                 appointment = Appointment.objects.create(
                     doctor=doctor,
@@ -122,18 +150,14 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
                     fee=fee,
                     hold_expires_at=now + Appointment.HOLD if status == Status.PENDING_PAYMENT else None,
                 )
-            AppointmentEvent.objects.create(appointment=appointment, actor=patient, to_status=status, at=now)
-            schedule_refresh(doctor.pk)
-            notices.notify_booked(appointment)
-            if status == Status.CONFIRMED:
-                notices.schedule_reminders(appointment, now=now)
-            _send_after_commit(appointment, status)
-    except IntegrityError as error:
-        raise SlotTaken() from error
-    except OperationalError as error:
-        if not _lost_the_race(error):
-            raise
-        raise SlotTaken() from error
+        except IntegrityError as error:
+            raise SlotTaken() from error
+        AppointmentEvent.objects.create(appointment=appointment, actor=patient, to_status=status, at=now)
+        schedule_refresh(doctor.pk)
+        notices.notify_booked(appointment)
+        if status == Status.CONFIRMED:
+            notices.schedule_reminders(appointment, now=now)
+        _send_after_commit(appointment, status)
     return appointment
 
 
@@ -173,13 +197,7 @@ def _expire_lapsed_holds(*, doctor, start, end, now):
     """
     lapsed = (
         Appointment.objects.select_for_update()
-        .filter(
-            doctor=doctor,
-            status=Status.PENDING_PAYMENT,
-            hold_expires_at__lte=now,
-            start__lt=end,
-            end__gt=start,
-        )
+        .filter(Appointment.lapsed_hold(now), doctor=doctor, start__lt=end, end__gt=start)
         .order_by("pk")
     )
     for appointment in lapsed:
@@ -310,7 +328,7 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
     appointment_rescheduled.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with _lost_race_is_slot_taken(), transaction.atomic():
         appointment = _locked(appointment)
         _allowed(appointment, action="reschedule", actor=actor, now=now)
         if start == appointment.start:
@@ -328,10 +346,6 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
             with transaction.atomic():
                 appointment.save(update_fields=["start", "end", "clinic", "updated_at"])
         except IntegrityError as error:
-            raise SlotTaken() from error
-        except OperationalError as error:
-            if not _lost_the_race(error):
-                raise
             raise SlotTaken() from error
         schedule_refresh(appointment.doctor_id)
         AppointmentEvent.objects.create(
@@ -434,7 +448,7 @@ def expire_lapsed(*, now=None) -> tuple[int, int]:
     unanswered. Returns (expired, declined). Used by `manage.py expire_holds`."""
     now = now or timezone.now()
     expired = declined = 0
-    for appointment in Appointment.objects.filter(status=Status.PENDING_PAYMENT, hold_expires_at__lte=now):
+    for appointment in Appointment.objects.filter(Appointment.lapsed_hold(now)):
         try:
             appointment_expire(appointment=appointment, now=now)
             expired += 1

@@ -96,6 +96,19 @@ if (
     and DATABASES["default"]["NAME"] != ":memory:"
 ):
     DATABASES["default"]["NAME"] = str(BASE_DIR / DATABASES["default"]["NAME"])
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers (two patients booking one slot on `make run`): every
+    # transaction takes the write lock when it begins (IMMEDIATE), so none fails
+    # half-way on upgrading a read lock; a writer waits up to `timeout` seconds
+    # for the lock; WAL lets pages be read while someone writes. (In memory,
+    # journal_mode answers "memory" and nothing changes.)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_TIMEOUT", default=5),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Search runs short queries: JIT compilation costs more than it saves, and
@@ -107,6 +120,18 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if env.str("CACHE_URL", default="").startswith(("redis://", "rediss://")):
+    # Django's own Redis backend with the `redis` package (django-environ would pick
+    # django-redis when that happens to be installed). The cache is shared by every
+    # process, which is what lets a change reach them all (core.cache_versions).
+    # Short socket timeouts: a Redis that hangs must fail a request quickly, not hold it.
+    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+            "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+        }
+    )
 # Sessions read from the cache first so a hot page does not cost a query for them.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

@@ -4,10 +4,23 @@ Personas follow DESIGN.md: the owner (a patient), the related party (their
 doctor), an unrelated patient and doctor, staff, and anonymous.
 """
 
+import socket
+
 import pytest
 from django.db import connection
 
 from tests.factories import AdminFactory, DoctorFactory, PatientFactory
+
+REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, away from anything else
+
+
+def redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
 
 
 def pytest_report_header(config):
@@ -15,19 +28,29 @@ def pytest_report_header(config):
 
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     if engine == "postgresql":
-        return "database: PostgreSQL"
-    return "database: SQLite (PostgreSQL did not answer): PostgreSQL-only tests are skipped"
+        lines = ["database: PostgreSQL"]
+    else:
+        lines = ["database: SQLite (PostgreSQL did not answer): PostgreSQL-only tests are skipped"]
+    if redis_answers():
+        lines.append("redis: 127.0.0.1:6379 answers")
+    else:
+        lines.append("redis: 127.0.0.1:6379 did not answer: the tests marked redis are skipped")
+    return lines
 
 
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL; the suite is running on SQLite")
-    for item in items:
-        if "postgres_only" in item.keywords:
-            item.add_marker(skip)
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        skip = pytest.mark.skip(reason="needs PostgreSQL; the suite is running on SQLite")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)
+    if any("redis" in item.keywords for item in items) and not redis_answers():
+        skip = pytest.mark.skip(reason="needs Redis on 127.0.0.1:6379, which did not answer")
+        for item in items:
+            if "redis" in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -1,21 +1,20 @@
 """Search's reference data: specialties (with the words patients use for
 them), cities, localities and languages. Small, read on every search, and
-changed only by staff: cached, with a version so that every process reloads
-after a change.
+changed only by staff: cached under a version number in the shared cache,
+bumped by every change, so that every process reloads after it.
 """
 
-import secrets
+import time
 import zlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 
+from core import cache_versions
 from profiles.models import City, Language, Locality, Specialty
 
-REFERENCE_CACHE_KEY = "profiles:search:reference:v1"
-REFERENCE_VERSION_KEY = "profiles:search:reference-version:v1"
+REFERENCE_CACHE_KEY = "profiles:search:reference:v2"
+REFERENCE_VERSION = "profiles:search:reference"
 REFERENCE_TTL = 10 * 60
 
 
@@ -135,43 +134,26 @@ def _load_reference() -> Reference:
 
 # This process's copy of the reference data and its version: unpickling the data
 # from the cache on every request would cost ~2 ms (hundreds of localities).
-_reference_memo = {"version": None, "data": None}
+# Kept no longer than the cached copy, so a change made without signals (a data
+# migration, a bulk write) is seen within REFERENCE_TTL too.
+_reference_memo = {"version": None, "data": None, "until": 0.0}
 
 
 def reference_data() -> Reference:
     """Specialties, cities, localities and languages: four queries when the
     cache is cold, none when warm (one small cache read for the version).
-    Saving any of them drops the version, so every process reloads."""
-    version = cache.get(REFERENCE_VERSION_KEY)
-    if version is not None and version == _reference_memo["version"]:
+    Saving or deleting any of them bumps the version in the shared cache, so
+    every process reloads (core.cache_versions)."""
+    version = cache_versions.current(REFERENCE_VERSION)
+    if version == _reference_memo["version"] and time.monotonic() < _reference_memo["until"]:
         return _reference_memo["data"]
-    stored = cache.get(REFERENCE_CACHE_KEY) if version is not None else None
-    if stored is not None and stored[0] == version:
-        data = stored[1]
-    else:
+    key = f"{REFERENCE_CACHE_KEY}:{version}"
+    data = cache.get(key)
+    if data is None:
         data = _load_reference()
-        version = secrets.token_hex(8)
-        cache.set(REFERENCE_CACHE_KEY, (version, data), REFERENCE_TTL)
-        cache.set(REFERENCE_VERSION_KEY, version, REFERENCE_TTL)
-    _reference_memo.update(version=version, data=data)
+        cache.set(key, data, REFERENCE_TTL)
+    _reference_memo.update(version=version, data=data, until=time.monotonic() + REFERENCE_TTL)
     return data
 
 
-def reference_data_clear(**kwargs):
-    """Drop the cached reference data now, so this transaction reads its change,
-    and again after commit: a request that cached the old rows in between must
-    not keep them for REFERENCE_TTL."""
-    _forget_reference_data()
-    transaction.on_commit(_forget_reference_data)
-
-
-def _forget_reference_data():
-    cache.delete_many([REFERENCE_VERSION_KEY, REFERENCE_CACHE_KEY])
-    _reference_memo.update(version=None, data=None)
-
-
-for _model in (Specialty, City, Locality, Language):
-    post_save.connect(reference_data_clear, sender=_model, dispatch_uid=f"search-ref-save-{_model.__name__}")
-    post_delete.connect(
-        reference_data_clear, sender=_model, dispatch_uid=f"search-ref-delete-{_model.__name__}"
-    )
+cache_versions.bump_on_change(REFERENCE_VERSION, Specialty, City, Locality, Language)

@@ -150,10 +150,15 @@ def test_patient_row_says_when_the_hold_has_lapsed(client_for, patient):
         patient=patient, status=S.PENDING_PAYMENT, start=ahead(hours=5), hold_expires_at=ago(minutes=1)
     )
 
-    html = client_for(patient).get(PATIENT_LIST).content.decode()
+    client = client_for(patient)
+    upcoming = client.get(PATIENT_LIST).content.decode()
+    html = client.get(PATIENT_LIST, {"tab": "past"}).content.decode()
 
+    # A lapsed hold reads as expired (see test_lapsed_holds), so it has left the upcoming tab.
+    assert "The time to pay" not in upcoming
     assert "Pay by" not in html
     assert "The time to pay for this slot has run out" in html
+    assert "Awaiting payment" not in html
 
 
 def test_patient_list_names_the_zone_when_it_differs_from_the_doctors(client_for, patient):

@@ -1,4 +1,4 @@
-"""Cron, every minute: `python manage.py expire_holds`."""
+"""Every minute, from `manage.py run_periodic` (or cron): `python manage.py expire_holds`."""
 
 from django.core.management.base import BaseCommand
 

@@ -1,4 +1,4 @@
-"""Cron, every 5 minutes: `python manage.py refresh_next_available`.
+"""Every 5 minutes, from `manage.py run_periodic` (or cron): `python manage.py refresh_next_available`.
 
 The services refresh a doctor's next free slot whenever a booking or the
 availability changes; this catches what only the clock moves (a slot that is

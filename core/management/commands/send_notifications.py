@@ -1,4 +1,4 @@
-"""Cron, every minute: `python manage.py send_notifications`."""
+"""Every minute, from `manage.py run_periodic` (or cron): `python manage.py send_notifications`."""
 
 from django.core.management.base import BaseCommand
 
