@@ -44,7 +44,7 @@ def test_book_integrity_error_of_a_notification_is_not_reported_as_slot_taken(
     def broken_notice(appointment):
         raise IntegrityError("duplicate notification key")
 
-    monkeypatch.setattr(services.texts, "notify_booked", broken_notice)
+    monkeypatch.setattr(services.notices, "notify_booked", broken_notice)
 
     with pytest.raises(IntegrityError, match="notification key"):
         services.appointment_book(

@@ -16,8 +16,8 @@ import pytest
 from django.core.cache.backends.redis import RedisCache
 
 from core import cache_versions
-from profiles import search_reference
 from profiles.models import Specialty
+from profiles.search import reference as search_reference
 from tests.conftest import REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
