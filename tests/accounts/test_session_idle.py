@@ -23,16 +23,16 @@ def _stored(client):
 
 
 @pytest.mark.parametrize(
-    ("persona", "idle", "page"),
+    ("persona", "idle", "url_name"),
     [("staff", STAFF_IDLE, "admin:index"), ("patient", PATIENT_IDLE, "patient_dashboard")],
 )
-def test_session_survives_its_idle_limit_exactly(request, client, persona, idle, page):
+def test_session_survives_its_idle_limit_exactly(request, client, persona, idle, url_name):
     user = request.getfixturevalue(persona)
     with time_machine.travel(START, tick=False) as traveller:
         client.force_login(user)
         traveller.shift(idle.total_seconds())
 
-        response = client.get(reverse(page))
+        response = client.get(reverse(url_name))
 
     assert response.status_code == 200
 
