@@ -14,7 +14,7 @@ from appointments.next_available import refresh_all
 from appointments.selectors import free_slots_for_doctor
 from profiles.models import Mode
 from tests.e2e.test_booking_flow import log_in
-from tests.factories import PatientProfileFactory, bookable_doctor
+from tests.factories import CityFactory, PatientProfileFactory, bookable_doctor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_visitor_sees_real_doctors_on_the_home_page_and_reads_privacy_and_terms(page, url, screenshot):
     bookable_doctor(full_name="Dr. Meera Joshi")
     bookable_doctor(full_name="Dr. Kabir Shah")
+    CityFactory(name="Nagpur")
     refresh_all()
 
     page.goto(url("/"))
@@ -32,6 +33,14 @@ def test_visitor_sees_real_doctors_on_the_home_page_and_reads_privacy_and_terms(
     expect(page.get_by_role("heading", name="Popular specialties in Pune")).to_be_visible()
     expect(page.get_by_text("2 verified doctors in Pune")).to_be_visible()
     screenshot(page, "home-real-doctors", variants=True)
+
+    # A city without doctors: no made-up doctor, no specialty leading nowhere.
+    page.get_by_label("Your city").select_option(label="Nagpur")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("heading", name="Doctors in Nagpur")).to_be_visible()
+    expect(page.get_by_text("No verified doctors in Nagpur yet.")).to_be_visible()
+    expect(page.get_by_role("region", name=re.compile("^Soonest free"))).to_have_count(0)
+    screenshot(page, "home-city-without-doctors", variants=True)
 
     page.goto(url("/doctors/?mode=online&fee_max=800&experience=10&language=en"))
     expect(

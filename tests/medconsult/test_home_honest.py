@@ -73,6 +73,7 @@ def test_home_shows_no_doctor_when_nobody_there_has_a_free_slot(client):
     html = response.content.decode()
     assert "Soonest free" not in html
     assert "hero__ticket" not in html
+    assert '<section class="hero hero--single">' in html  # no empty column beside the search
 
 
 def test_home_skips_a_passed_slot_and_takes_the_other_mode(client):
