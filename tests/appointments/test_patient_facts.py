@@ -164,3 +164,14 @@ def test_doctors_page_with_patient_facts_costs_no_extra_query(
         response = client.get(reverse("appointments:detail", args=[clinic_visit.pk]))
 
     assert "About the patient" in response.content.decode()
+
+
+def test_patients_details_page_says_what_a_doctor_sees(client_for, booker):
+    PatientProfileFactory(user=booker)
+
+    html = client_for(booker).get(reverse("profiles:patient_profile")).content.decode()
+
+    assert (
+        "A doctor you book sees your age, gender, allergies and conditions, "
+        "and your phone number for a clinic visit." in html
+    )

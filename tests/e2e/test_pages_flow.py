@@ -13,10 +13,17 @@ from appointments import services as appointment_services
 from appointments.next_available import refresh_all
 from appointments.selectors import free_slots_for_doctor
 from profiles.models import Mode
-from tests.e2e.test_booking_flow import log_in
-from tests.factories import CityFactory, PatientProfileFactory, bookable_doctor
+from tests.factories import PASSWORD, CityFactory, PatientProfileFactory, bookable_doctor
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def log_in(page, url, email):
+    page.context.clear_cookies()
+    page.goto(url("/accounts/login/"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
 
 
 def test_visitor_sees_real_doctors_on_the_home_page_and_reads_privacy_and_terms(page, url, screenshot):
