@@ -3,10 +3,13 @@ computation is appointments.next_available) and the appointment lists with
 the joins their pages need."""
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from appointments.models import (
     Appointment,
@@ -16,6 +19,8 @@ from appointments.models import (
     BookingSettings,
 )
 from appointments.slots import free_slots
+from core import zones
+from profiles.models import Gender, Mode
 
 DEFAULT_SETTINGS = BookingSettings()
 MAX_SLOT = timedelta(minutes=60)
@@ -164,15 +169,67 @@ def _with_people():
 
 
 def appointment_for(user, pk):
-    """The appointment if `user` is its patient or its doctor, else None (the view 404s)."""
+    """The appointment if `user` is its patient or its doctor, else None (the view 404s).
+    With the patient's details joined, for what its doctor sees (patient_facts)."""
     if not user.is_authenticated:
         return None
     return (
         _with_people()
+        .select_related("patient__patient_profile")
         .prefetch_related(Prefetch("events", queryset=AppointmentEvent.objects.select_related("actor")))
         .filter(pk=pk)
         .filter(Q(patient=user) | Q(doctor__user=user))
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    """What the doctor of an appointment sees of its patient, from the patient's
+    own details. The telemedicine guidelines require the doctor to know the
+    patient's age before prescribing (shared/CLINICAL.md). Empty strings for
+    what the patient has not given."""
+
+    age: str  # on the day of the appointment: "34 years", "1 year, 4 months", "8 months"
+    born: date | None
+    gender: str
+    phone: str  # for clinic visits only: an online consult happens here
+    allergies: str
+    conditions: str
+
+
+def _age_words(age) -> str:
+    if age is None:
+        return ""
+    years, months = age
+    month_words = ngettext("%(n)d month", "%(n)d months", months) % {"n": months}
+    if years == 0:
+        return month_words
+    year_words = ngettext("%(n)d year", "%(n)d years", years) % {"n": years}
+    # Months matter for a toddler's dose, not for an adult's.
+    return f"{year_words}, {month_words}" if years < 2 and months else year_words
+
+
+def patient_facts(appointment, viewer) -> PatientFacts | None:
+    """The patient's facts for `viewer` if they are the appointment's doctor,
+    else None: nobody else sees them here. No query for an appointment from
+    appointment_for, which joins the patient's details."""
+    if viewer is None or viewer.pk != appointment.doctor.user_id:
+        return None
+    try:
+        profile = appointment.patient.patient_profile
+    except ObjectDoesNotExist:
+        profile = None
+    if profile is None:
+        return PatientFacts(age="", born=None, gender="", phone="", allergies="", conditions="")
+    day = zones.local_date(appointment.start, zones.zone(appointment.doctor.time_zone))
+    return PatientFacts(
+        age=_age_words(profile.age_on(day)),
+        born=profile.date_of_birth,
+        gender=Gender(profile.gender).label if profile.gender in Gender.values else "",
+        phone=profile.phone if appointment.mode == Mode.IN_PERSON else "",
+        allergies=profile.allergies.strip(),
+        conditions=profile.chronic_conditions.strip(),
     )
 
 

@@ -11,6 +11,8 @@ admin.site.index_title = "Doctors, appointments and payments"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("terms/", views.terms, name="terms"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("patient/", views.patient_dashboard, name="patient_dashboard"),
     path("doctor/", views.doctor_dashboard, name="doctor_dashboard"),

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.decorators import doctor_required, patient_required
 from appointments import list_selectors
+from medconsult import policies
 from profiles import search as doctor_search
 from profiles.services import profile_ensure
 
@@ -19,8 +20,10 @@ DOCTOR_WEEK_ROWS = 5
 
 
 def home(request):
-    """The front door: search, and the popular specialties of the visitor's city
-    (their details' city, else the one they picked, else the first city)."""
+    """The front door: search, the doctors with the soonest free slot in the
+    visitor's city, and that city's specialties with bookable doctors. The
+    city: the patient's own, else the one they picked, else the city with the
+    most bookable doctors. No query when the caches are warm (anonymous)."""
     city, city_from_profile = doctor_search.visitor_city(
         user=request.user, cookie=request.COOKIES.get(doctor_search.CITY_COOKIE, "")
     )
@@ -29,8 +32,20 @@ def home(request):
         "city_from_profile": city_from_profile,
         "cities": doctor_search.reference_data().cities,
         "popular": doctor_search.popular_specialties(city),
+        "soonest": doctor_search.soonest_doctors(city),
+        "policies": policies.current(),
     }
     return render(request, "medconsult/home.html", context)
+
+
+def privacy(request):
+    """What MedConsult stores, who sees it, how long it is kept, how to get a copy."""
+    return render(request, "medconsult/privacy.html", {"policies": policies.current()})
+
+
+def terms(request):
+    """Not for emergencies; the booking and cancellation rules as the site applies them."""
+    return render(request, "medconsult/terms.html", {"policies": policies.current()})
 
 
 @login_required

@@ -327,3 +327,12 @@ class PatientProfile(models.Model):
 
     def __str__(self):
         return self.full_name or self.user.email
+
+    def age_on(self, day) -> tuple[int, int] | None:
+        """(whole years, months past them) on `day`, or None without a date of
+        birth. Someone born on 29 February is a year older on 1 March."""
+        born = self.date_of_birth
+        if born is None or day < born:
+            return None
+        months = (day.year - born.year) * 12 + day.month - born.month - (day.day < born.day)
+        return divmod(months, 12)

@@ -18,7 +18,7 @@ from accounts.models import User
 from core.audit import audit_record
 from core.notifications import notify
 from profiles.models import Clinic, DoctorDocument, DoctorProfile, Mode, PatientProfile, Qualification
-from profiles.search import search_document
+from profiles.search import search_document, soonest_changed
 from profiles.signals import doctor_schedule_changed, doctor_verified
 
 Status = DoctorProfile.Status
@@ -429,6 +429,8 @@ def doctors_next_available_set(*, values: dict) -> int:
     Called by appointments after any change that can move a doctor's next slot
     and by its periodic refresher, in bulk. Only rows whose values changed are
     written; on PostgreSQL in one UPDATE (ten times faster than bulk_update).
+    Side effect: when any changed, the home page's soonest doctors are read
+    afresh (profiles.search.soonest_changed).
     """
     if not values:
         return 0
@@ -445,6 +447,8 @@ def doctors_next_available_set(*, values: dict) -> int:
                 """,
                 [ids, [values[i][0] for i in ids], [values[i][1] for i in ids]],
             )
+            if cursor.rowcount:
+                soonest_changed()
             return cursor.rowcount
     changed = []
     for profile in DoctorProfile.objects.filter(pk__in=values).only(
@@ -455,6 +459,8 @@ def doctors_next_available_set(*, values: dict) -> int:
             profile.next_online_at, profile.next_in_person_at = online, in_person
             changed.append(profile)
     DoctorProfile.objects.bulk_update(changed, ["next_online_at", "next_in_person_at"], batch_size=1000)
+    if changed:
+        soonest_changed()
     return len(changed)
 
 

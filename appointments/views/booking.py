@@ -130,6 +130,7 @@ def appointment_detail(request, pk):
         "reason_form": ReasonForm(),
         "actions": services.available_actions(appointment, request.user),
         "too_late_to_change": not is_doctor and services.patient_too_late(appointment),
+        "patient_facts": selectors.patient_facts(appointment, request.user),
     }
     return render(request, "appointments/detail.html", context)
 

@@ -1,8 +1,11 @@
 """Small presentation helpers shared by every app's templates."""
 
 import zlib
+from datetime import timedelta
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -43,6 +46,22 @@ def rupees(paise) -> str:
             head = head[:-2]
         digits = ",".join([head, *groups, tail]) if head else ",".join([*groups, tail])
     return f"{digits}.{fraction:02d}" if fraction else digits
+
+
+# Under this, "0 minutes ago" says nothing a person would say.
+JUST_NOW = timedelta(minutes=1)
+
+
+@register.filter
+def ago(moment, now=None) -> str:
+    """ "just now" for the last minute (or a moment a little ahead, from a clock
+    that runs slightly fast), else "5 minutes ago", "2 days, 3 hours ago"."""
+    if not moment:
+        return ""
+    now = now or timezone.now()
+    if now - moment < JUST_NOW:
+        return "just now"
+    return f"{timesince(moment, now)} ago"
 
 
 @register.filter

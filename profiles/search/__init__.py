@@ -5,7 +5,13 @@
 Other code imports what it needs from here, not from the modules inside.
 """
 
-from profiles.search.query import CITY_COOKIE, popular_specialties, visitor_city
+from profiles.search.query import (
+    CITY_COOKIE,
+    popular_specialties,
+    soonest_changed,
+    soonest_doctors,
+    visitor_city,
+)
 from profiles.search.reference import reference_data
 from profiles.search.terms import interpret, search_document
 
@@ -15,5 +21,7 @@ __all__ = [
     "popular_specialties",
     "reference_data",
     "search_document",
+    "soonest_changed",
+    "soonest_doctors",
     "visitor_city",
 ]

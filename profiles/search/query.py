@@ -51,7 +51,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
-from core import zones
+from core import cache_versions, zones
 from profiles.models import Clinic, DoctorProfile, Gender, Mode, PatientProfile
 from profiles.search import cards as search_cards
 from profiles.search.reference import CityRef, LanguageRef, LocalityRef, SpecialtyRef, reference_data
@@ -64,6 +64,16 @@ COUNT_LIMIT = 1000
 POPULAR_CACHE_KEY = "profiles:search:popular:v1:{city_id}"
 POPULAR_TTL = 10 * 60
 POPULAR_COUNT = 6  # fills the home page's grid of two or three columns
+# The home page's doctors with the soonest free slot in the visitor's city. Cached
+# under a version that every change of a doctor's profile, clinics or next free
+# slot bumps (so the slot shown is the real one), per city, viewer zone and day.
+SOONEST_VERSION = "profiles:search:soonest"
+SOONEST_CACHE_KEY = "profiles:search:soonest:v1:{version}:{stamp}:{city_id}:{zone}:{day}"
+SOONEST_TTL = 10 * 60
+SOONEST_COUNT = 3
+# The city with the most bookable doctors: the home page's city for a new visitor.
+BUSIEST_CITY_CACHE_KEY = "profiles:search:busiest-city:v1"
+BUSIEST_CITY_TTL = 60 * 60
 # The home page's city, as the visitor picked it (profiles.search.views.choose_city).
 CITY_COOKIE = "city"
 
@@ -477,12 +487,13 @@ def landing_title(*, city, specialty=None) -> str:
 
 
 def popular_specialties(city, *, limit=POPULAR_COUNT) -> list:
-    """The specialties with the most bookable doctors in `city`, then the
-    others in the reference order, `limit` in all: [(SpecialtyRef, count)].
-    One aggregate query per city every POPULAR_TTL seconds."""
-    reference = reference_data()
+    """The specialties with bookable doctors in `city`, the most doctors first,
+    at most `limit`: [(SpecialtyRef, count)]. None without doctors there: a
+    specialty that leads to an empty page is not "popular". One aggregate query
+    per city every POPULAR_TTL seconds."""
     if city is None:
-        return [(s, 0) for s in reference.specialties[:limit]]
+        return []
+    reference = reference_data()
     key = POPULAR_CACHE_KEY.format(city_id=city.id)
     counts = cache.get(key)
     if counts is None:
@@ -500,23 +511,87 @@ def popular_specialties(city, *, limit=POPULAR_COUNT) -> list:
         cache.set(key, counts, POPULAR_TTL)
     chosen = [(reference.specialty_by_id(pk), n) for pk, n in counts.items() if reference.specialty_by_id(pk)]
     chosen.sort(key=lambda item: (-item[1], item[0].name))
-    taken = {s.id for s, _ in chosen}
-    # Too few doctors in a new city: fill up with the specialties patients ask for most
-    # (the reference data is seeded in that order).
-    for specialty in sorted(reference.specialties, key=lambda s: s.id):
-        if len(chosen) >= limit:
-            break
-        if specialty.id not in taken:
-            chosen.append((specialty, 0))
     return chosen[:limit]
+
+
+def _upcoming_at(mode, now):
+    """The doctor's next free slot in `mode` if it is offered and still ahead, else NULL."""
+    field_name = DoctorProfile.NEXT_AT_FIELD[mode]
+    ahead = Q(**{DoctorProfile.OFFERS_FIELD[mode]: True, f"{field_name}__gte": now})
+    return Case(When(ahead, then=F(field_name)))
+
+
+def soonest_doctors(city, *, limit=SOONEST_COUNT, now=None) -> list:
+    """The cards of the bookable doctors with a clinic in `city` whose next free
+    slot (either mode) comes first, soonest first, at most `limit`; [] when
+    nobody there has a free slot. Three queries when the cache is cold (the
+    ids, then the cards), none when warm: cached per city, viewer zone and day
+    (the cards say "Today, 4:30 PM") under SOONEST_VERSION."""
+    if city is None:
+        return []
+    now = now or timezone.now()
+    zone = timezone.get_current_timezone()
+    reference = reference_data()
+    key = SOONEST_CACHE_KEY.format(
+        version=cache_versions.current(SOONEST_VERSION),
+        stamp=reference.stamp,
+        city_id=city.id,
+        zone=zone,
+        day=zones.local_date(now, zone).isoformat(),
+    )
+    cards = cache.get(key)
+    if cards is None:
+        online, in_person = _upcoming_at(Mode.ONLINE, now), _upcoming_at(Mode.IN_PERSON, now)
+        ids = list(
+            _matching(SearchFilters(city=city), now)[0]
+            .annotate(soonest=Least(Coalesce(online, in_person), Coalesce(in_person, online)))
+            .filter(soonest__isnull=False)
+            .order_by("soonest", "full_name", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        context = search_cards.CardContext(reference=reference, city_id=city.id, now=now, zone=zone)
+        cards = search_cards.doctor_cards(ids, context)
+        cache.set(key, cards, SOONEST_TTL)
+    # A slot that has begun since the cards were cached is no longer free.
+    return [card for card in cards if card.next_at and card.next_at >= now]
+
+
+def soonest_changed() -> None:
+    """Some doctors' next free slots moved: every process reads the soonest afresh."""
+    cache_versions.bump_with_commit(SOONEST_VERSION)
+
+
+def busiest_city():
+    """The city with the most bookable doctors, else the first city by name
+    (no doctors yet), else None. One aggregate query every BUSIEST_CITY_TTL."""
+    reference = reference_data()
+    city_id = cache.get(BUSIEST_CITY_CACHE_KEY)
+    if city_id is None:
+        city_id = (
+            Clinic.objects.filter(doctor_id__in=DoctorProfile.objects.bookable().values("pk"))
+            .values("city_id")
+            .annotate(doctors=Count("doctor_id", distinct=True))
+            .order_by("-doctors", "city__name")
+            .values_list("city_id", flat=True)
+            .first()
+        ) or 0
+        cache.set(BUSIEST_CITY_CACHE_KEY, city_id, BUSIEST_CITY_TTL)
+    return reference.city_by_id(city_id) or reference.default_city
 
 
 def visitor_city(*, user, cookie="") -> tuple:
     """(city, from_profile): the logged-in patient's city from their details,
-    else the one picked on the home page (cookie), else the first city by name."""
+    else the one they picked on the home page or in search (cookie), else the
+    city with the most bookable doctors."""
     reference = reference_data()
     if user.is_authenticated and getattr(user, "is_patient", False):
         city_id = PatientProfile.objects.filter(user=user).values_list("city_id", flat=True).first()
         if city_id and reference.city_by_id(city_id):
             return reference.city_by_id(city_id), True
-    return reference.city(cookie) or reference.default_city, False
+    return reference.city(cookie) or busiest_city(), False
+
+
+# Every change that can move what the home page shows: a doctor's profile
+# (name, photo, status, fees), their clinics; next free slots are written in
+# bulk by services.doctors_next_available_set, which bumps it itself.
+cache_versions.bump_on_change(SOONEST_VERSION, DoctorProfile, Clinic)

@@ -14,7 +14,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import ngettext
 from django_htmx.http import push_url
 
-from profiles.models import Mode
+from core.templatetags.ui import rupees
+from profiles.models import Gender, Mode
 from profiles.search import query as search
 from profiles.search.forms import DoctorSearchForm
 
@@ -27,13 +28,26 @@ SEARCH_DESCRIPTION = (
 )
 
 
+def _fee_words(low, high) -> str:
+    """ "fee ₹300 to ₹800", "fee up to ₹800", "fee from ₹300" (rupees)."""
+    if low is not None and high is not None:
+        return f"fee ₹{rupees(low * 100)} to ₹{rupees(high * 100)}"
+    if high is not None:
+        return f"fee up to ₹{rupees(high * 100)}"
+    return f"fee from ₹{rupees(low * 100)}"
+
+
 def _describe(filters, *, total=None, total_label="") -> str:
-    """ "24 Dermatologists in Kothrud, Pune", "1,000+ doctors for “fever”",
-    "Doctors for “skin rash”"."""
+    """Every active filter, briefly: "24 Dermatologists in Kothrud, Pune",
+    "1,000+ doctors for “fever”", "5 female doctors in Pune for a video
+    consultation available today, speaking Hindi, 10+ years experience, fee up
+    to ₹800"."""
     if filters.specialty:
         noun = filters.specialty.name if total == 1 else filters.specialty.plural
     else:
         noun = ngettext("doctor", "doctors", total or 0)
+    if filters.gender in (Gender.FEMALE, Gender.MALE):
+        noun = f"{Gender(filters.gender).label.lower()} {noun}"
     words = [noun if total is not None else noun[:1].upper() + noun[1:]]
     if total is not None:
         words.insert(0, total_label or f"{total:,}")
@@ -51,7 +65,17 @@ def _describe(filters, *, total=None, total_label="") -> str:
         words.append("available today")
     elif filters.available == "3days":
         words.append("available in the next 3 days")
-    return " ".join(words)
+    # The rest, after a comma each, in the order of the filter form.
+    extras = []
+    if filters.gender and filters.gender not in (Gender.FEMALE, Gender.MALE):
+        extras.append(f"gender: {Gender(filters.gender).label.lower()}")
+    if filters.language:
+        extras.append(f"speaking {filters.language.name}")
+    if filters.experience:
+        extras.append(f"{filters.experience}+ years experience")
+    if filters.fee_min is not None or filters.fee_max is not None:
+        extras.append(_fee_words(filters.fee_min, filters.fee_max))
+    return ", ".join([" ".join(words), *extras])
 
 
 def _search_response(request, form, *, path, page_template, context):
