@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from appointments.models import Appointment
 from core.uploads import square_thumbnail
+from medconsult import demo_data
 from profiles.models import Mode
 from profiles.services import doctor_photo_set
 from tests.factories import (
@@ -24,7 +25,6 @@ from tests.factories import (
     AvailabilityRuleFactory,
     BookingSettingsFactory,
     PatientProfileFactory,
-    png_bytes,
     verified_doctor,
 )
 
@@ -84,7 +84,8 @@ def midday_zone():
 
 def doctor_with_photo_and_hours(zone):
     doctor = verified_doctor(full_name="Dr. Asha Rao", time_zone=zone)
-    photo = SimpleUploadedFile("me.png", png_bytes(size=(600, 450)), content_type="image/png")
+    portrait = demo_data.portrait_png(demo_data.PHOTO_COLOURS[0])
+    photo = SimpleUploadedFile("me.png", portrait, content_type="image/png")
     doctor_photo_set(profile=doctor, photo_file=square_thumbnail(photo))
     for weekday in range(7):
         for mode, clinic in ((Mode.IN_PERSON, doctor.clinics.first()), (Mode.ONLINE, None)):
