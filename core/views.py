@@ -10,6 +10,10 @@ from django.views.decorators.http import require_POST
 from django.views.static import serve
 
 from core.notifications import notification_mark_read, visible_notifications
+from core.uploads import is_generated_name
+
+MEDIA_FOREVER = "public, max-age=31536000, immutable"
+MEDIA_REVALIDATE = "public, no-cache"
 
 
 @never_cache
@@ -51,6 +55,12 @@ def notification_read_all(request):
 def public_media(request, path):
     """Public uploads (profile photos) when SERVE_MEDIA is on; the web server's job in production.
 
+    A name core.uploads generated never changes content (a new photo gets a new
+    name), so browsers keep it a year without asking again; any other file
+    (one placed by hand or through the admin) is revalidated on every use.
+    Production should send the same headers from the web server (README).
     MEDIA_ROOT is read per request so a changed setting (the tests) is honoured.
     """
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Cache-Control"] = MEDIA_FOREVER if is_generated_name(path) else MEDIA_REVALIDATE
+    return response

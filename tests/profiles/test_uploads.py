@@ -125,7 +125,7 @@ def test_photo_becomes_square_jpeg_thumbnail_served_publicly(client_for, profile
     profile.refresh_from_db()
     with Image.open(profile.photo.path) as image:
         assert image.format == "JPEG"
-        assert image.size == (400, 400)
+        assert image.size == (192, 192)
     served = client.get(profile.photo.url)
     assert served.status_code == 200
 
