@@ -134,6 +134,14 @@ class ShownTime:
         """ "9:00 AM IST" (the zone named only when the clocks differ)."""
         return " ".join(filter(None, (clock(self.local), self.zone_name)))
 
+    def clock(self) -> str:
+        """ "9:00 AM", for a list whose heading names the zone (the slot picker)."""
+        return clock(self.local)
+
+    def viewer_clock(self) -> str:
+        """The viewer's own "3:30 AM" for a clinic visit elsewhere, else ""."""
+        return clock(self.viewer_local) if self.viewer_local is not None else ""
+
     def viewer_time(self) -> str:
         """The viewer's own "3:30 AM GMT" for a clinic visit elsewhere, else ""."""
         if self.viewer_local is None:
@@ -149,16 +157,15 @@ class ShownTime:
         return f"{day}, {self.time()}"
 
     def note(self, *, today: date | None = None) -> str:
-        """The viewer's own time when a clinic's clock differs: "3:30 AM your time (GMT)",
+        """The viewer's own time when a clinic's clock differs: "your time: 3:30 AM GMT",
         with the day too when it is another day there; "" otherwise."""
         if self.viewer_local is None:
             return ""
         local = self.viewer_local
-        time_text = clock(local)
+        text = self.viewer_time()
         if local.date() != self.local.date():
-            time_text = f"{self._day(local, today, False)}, {time_text}"
-        zone_text = f" ({self.viewer_zone_name})" if self.viewer_zone_name else ""
-        return f"{time_text} your time{zone_text}"
+            text = f"{self._day(local, today, False)}, {text}"
+        return f"your time: {text}"
 
 
 def clock(local: datetime) -> str:

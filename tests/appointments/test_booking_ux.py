@@ -166,7 +166,7 @@ def test_clinic_visit_time_is_the_clinics_with_the_viewers_as_a_note():
     shown = shown_time(NINE_IN_PUNE, in_person=True, doctor_zone="Asia/Kolkata", viewer_zone="Europe/London")
 
     assert shown.label() == "Tue, 1 Dec, 9:00 AM IST"
-    assert shown.note() == "3:30 AM your time (GMT)"
+    assert shown.note() == "your time: 3:30 AM GMT"
 
 
 def test_video_consult_time_is_the_viewers():
@@ -187,7 +187,7 @@ def test_note_names_the_viewers_day_when_it_is_another():
         NINE_IN_PUNE, in_person=True, doctor_zone="Asia/Kolkata", viewer_zone="America/New_York"
     )
 
-    assert shown.note() == "Mon, 30 Nov, 10:30 PM your time (EST)"
+    assert shown.note() == "your time: Mon, 30 Nov, 10:30 PM EST"
 
 
 def test_picker_shows_clinic_slots_in_the_clinics_time_for_a_viewer_abroad(client, clinic_doctor):
@@ -197,9 +197,15 @@ def test_picker_shows_clinic_slots_in_the_clinics_time_for_a_viewer_abroad(clien
     page = client.get(picker_url(clinic_doctor, day=day, mode="IN_PERSON")).content.decode()
 
     # Clinic hours 13:00-17:00 IST, whatever the viewer's zone.
-    assert '<span>1:00 PM IST</span><span class="slot__note">' in page
+    assert (
+        '<span>1:00 PM</span><span class="slot__note"><span class="visually-hidden">, your time </span>7:30 AM</span>'
+        in page
+    )
     assert "Afternoon" in page
-    assert "your time (Europe/London) is under each" in page
+    assert (
+        "Times are the clinic's local time (Asia/Kolkata), with your time (Europe/London) under each."
+        in page.replace("&#x27;", "'")
+    )
 
 
 def test_appointment_page_shows_a_clinic_visit_in_the_clinics_time(client_for, clinic_doctor, booker):
@@ -215,7 +221,7 @@ def test_appointment_page_shows_a_clinic_visit_in_the_clinics_time(client_for, c
     page = client_for(booker).get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
 
     assert "Tue, 15 Jan, 2:00 PM IST</time>" in page
-    assert "(8:30 AM your time (GMT))" in page
+    assert '<span class="time-note">(your time: 8:30 AM GMT)</span>' in page
 
 
 def test_patient_list_shows_a_video_consult_in_the_viewers_time(client_for, clinic_doctor, booker):
@@ -305,3 +311,20 @@ def test_doctor_page_tabs_agree_with_the_slots_rendered_with_it(client, clinic_d
     starts = [parse_qs(urlparse(link).query)["start"][0].replace(" ", "+") for link in slot_links(page)]
     assert starts
     assert {datetime.fromisoformat(s).astimezone(zone).date().isoformat() for s in starts} == {selected}
+
+
+def test_search_card_shows_the_next_clinic_slot_in_the_clinics_time(client, clinic_doctor):
+    from appointments.next_available import refresh_all
+
+    refresh_all()
+    client.cookies["tz"] = "Europe/London"
+
+    page = client.get(reverse("profiles:search"), {"mode": "in_person"}).content.decode()
+
+    label = re.search(
+        r'<p class="doctor-card__next">Next available: <a [^>]+><time [^>]+>([^<]+)</time>', page
+    )
+    assert label is not None
+    assert re.fullmatch(
+        r"[^,]+(, \d+ \w+)?, \d+:\d\d [AP]M IST \(your time: .*\d:\d\d [AP]M GMT\)", label.group(1)
+    )

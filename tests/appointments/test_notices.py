@@ -59,7 +59,7 @@ def test_times_are_written_in_each_recipients_zone_and_named(booker, django_capt
     # A clinic visit: the clinic's time first, the patient's own as a note (core.zones.shown_time).
     london = slot.start.astimezone(ZoneInfo("Europe/London"))
     assert when(slot.start, ZoneInfo("Asia/Kolkata")) in to_patient.body
-    assert f"{london.hour % 12 or 12}:{london:%M %p} your time (GMT)" in to_patient.body
+    assert f"(your time: {london.hour % 12 or 12}:{london:%M %p} GMT)" in to_patient.body
     assert when(slot.start, ZoneInfo("Asia/Kolkata")) in to_doctor.body
     assert "your time" not in to_doctor.body
 
