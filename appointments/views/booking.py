@@ -121,6 +121,7 @@ def book(request, slug):
         "mode": mode,
         "clinic": next((c for c in doctor.clinics.all() if c.pk == clinic_id), None),
         "fee": doctor.fee(mode),
+        "back_query": urlencode({"day": picker_day(doctor, start, mode).isoformat(), "mode": mode}),
         "limit_reached": refused,
         "hold": hold,
     }

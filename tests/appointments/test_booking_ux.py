@@ -51,7 +51,14 @@ def test_confirm_page_shows_a_free_slot(client_for, clinic_doctor, booker):
     response = confirm(client_for(booker), clinic_doctor, local(clinic_doctor, 2, 14, 0))
 
     assert response.status_code == 200
-    assert "Confirm your booking" in response.content.decode()
+    page = response.content.decode()
+    assert "Confirm your booking" in page
+    # "Pick another time" goes back to that day and mode, not to today.
+    day = local(clinic_doctor, 2, 14, 0).date().isoformat()
+    assert (
+        f'href="{picker_url(clinic_doctor, day=day, mode="IN_PERSON").replace("&", "&amp;")}">Pick another time'
+        in page
+    )
 
 
 @pytest.mark.parametrize(
