@@ -94,6 +94,8 @@
     root.querySelectorAll("[role='tab'][aria-selected='true']").forEach(scrollIntoStrip);
   }
   showSelectedTabs(document);
+  // A narrower window (a phone turned, a resized window) can hide it again.
+  window.addEventListener("resize", function () { showSelectedTabs(document); });
 
   // An HTMX swap replaces the control the user activated: put focus back on
   // its new copy (same id), or on the selected tab of the same list, instead of

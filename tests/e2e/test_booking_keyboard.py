@@ -194,3 +194,30 @@ def test_patient_books_from_the_home_page_with_the_keyboard_only(page, url, scre
     )
     assert doctor_page_to_confirm <= MOST_PRESSES_DOCTOR_PAGE_TO_CONFIRM
     assert keys.presses <= MOST_PRESSES
+
+
+def test_a_refused_time_goes_back_to_the_picker_on_its_day_with_the_reason(page, url, screenshot):
+    from datetime import datetime, timedelta
+    from urllib.parse import urlencode
+    from zoneinfo import ZoneInfo
+
+    doctor = doctor_with_two_clinics()
+    patient = PatientProfileFactory(user__full_name="Ravi Kumar", time_zone="Europe/London").user
+    kolkata = ZoneInfo("Asia/Kolkata")
+    day = datetime.now(kolkata).date() + timedelta(days=2)
+    off_grid = datetime.combine(day, time(14, 5), kolkata)  # the grid is every 30 minutes
+    log_in(page, url, patient.email)
+
+    page.goto(
+        url(f"/doctors/{doctor.slug}/book/?{urlencode({'start': off_grid.isoformat(), 'mode': 'IN_PERSON'})}")
+    )
+
+    expect(page).to_have_url(
+        re.compile(rf"/doctors/{doctor.slug}/slots/\?day={day.isoformat()}&mode=IN_PERSON$")
+    )
+    expect(page.get_by_role("status").first).to_contain_text(
+        "That time is not one of the doctor's free slots."
+    )
+    expect(page.locator(f"#day-tab-{day.isoformat()}")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#day-panel").get_by_text("Baner Skin Care, Baner").first).to_be_visible()
+    screenshot(page, "booking-refused-back-to-picker", variants=True)
