@@ -62,3 +62,4 @@ class PickerQuery(forms.Form):
 
     day = forms.DateField(required=False)
     mode = forms.ChoiceField(choices=Mode.choices, required=False)
+    clinic = forms.IntegerField(required=False, min_value=1)

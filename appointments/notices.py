@@ -1,6 +1,7 @@
 """What appointments tell people: notifications (through core's outbox), the
 .ics calendar file, and the reminders scheduled 24 hours and 1 hour ahead.
-Times are written in the recipient's zone, and the zone is named."""
+Times follow the one rule for appointment times (core.zones.shown_time), for
+the recipient, and the zone is always named."""
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -79,9 +80,26 @@ def _send(user, appointment, *, kind, title, body, ics=False, cancelled=False):
     )
 
 
+def appointment_when(appointment, moment, user) -> str:
+    """`moment` of `appointment` for `user`, by the one rule for appointment times
+    (core.zones.shown_time): a clinic visit in the clinic's time with the
+    recipient's own as a note, a video consult in the recipient's time. An email
+    always names the zone."""
+    zone = zone_of(user, appointment)
+    shown = zones.shown_time(
+        moment,
+        in_person=appointment.mode == "IN_PERSON",
+        doctor_zone=appointment.doctor.time_zone,
+        viewer_zone=zone,
+    )
+    text = when(moment, shown.local.tzinfo)
+    note = shown.note()
+    return f"{text} ({note})" if note else text
+
+
 def _line(appointment, user):
     place = "online" if not appointment.clinic_id else f"at {appointment.clinic.name}"
-    return f"{when(appointment.start, zone_of(user, appointment))}, {place}"
+    return f"{appointment_when(appointment, appointment.start, user)}, {place}"
 
 
 def notify_booked(appointment):
@@ -170,13 +188,12 @@ def notify_cancelled(appointment, *, by_doctor, reason):
 
 def notify_rescheduled(appointment, *, old_start):
     for user in (appointment.patient, appointment.doctor.user):
-        zone = zone_of(user, appointment)
         _send(
             user,
             appointment,
             kind="appointment.rescheduled",
             title="Appointment moved",
-            body=f"Moved from {when(old_start, zone)} to {_line(appointment, user)}.",
+            body=f"Moved from {appointment_when(appointment, old_start, user)} to {_line(appointment, user)}.",
             ics=True,
         )
 

@@ -161,6 +161,16 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     return appointment
 
 
+def slot_for_booking(*, doctor, start, mode, now=None):
+    """The free slot a patient may book at `start` in `mode`, or the BookingError
+    that says why not: the rule appointment_book applies, asked by the confirm
+    page before the patient types a reason. No side effects."""
+    now = now or timezone.now()
+    if not doctor.offers(mode):
+        raise BookingError("This doctor does not offer that kind of consultation.")
+    return _derive_slot(doctor=doctor, start=start, mode=mode, now=now)
+
+
 def _derive_slot(*, doctor, start, mode, now, moving=None):
     """The free slot starting at `start`, or a BookingError saying why there is none.
 

@@ -10,6 +10,7 @@
 Everything returned as an instant is an aware datetime in UTC.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -105,3 +106,90 @@ def day_label(day: date, today: date) -> str:
     if day == today + timedelta(days=1):
         return "Tomorrow"
     return f"{day:%a}, {day.day} {day:%b}"
+
+
+# --- How an appointment's time is shown -----------------------------------------------------
+# The one rule (issue 10, point 3), used by the slot picker, the search cards, the lists, the
+# appointment page, and the notifications and emails: a clinic visit happens at the clinic, so
+# its time is shown first in the clinic's (the doctor's) zone, with the viewer's own time as a
+# note when their clocks differ; a video consult happens wherever the viewer is, so its time is
+# shown in the viewer's zone. A time shown in a zone that is not the viewer's names its zone.
+
+
+@dataclass(frozen=True)
+class ShownTime:
+    local: datetime  # the moment in the zone shown first
+    zone_name: str  # that zone's short name ("IST"), only when the viewer's and doctor's clocks differ
+    viewer_local: datetime | None = None  # the viewer's wall time, for a clinic visit elsewhere
+    viewer_zone_name: str = ""
+
+    def _day(self, local: datetime, today: date | None, long: bool) -> str:
+        if today is not None and local.date() in (today, today + timedelta(days=1)):
+            return day_label(local.date(), today)
+        if long:
+            return f"{local:%A}, {local.day} {local:%B}"
+        return f"{local:%a}, {local.day} {local:%b}"
+
+    def time(self) -> str:
+        """ "9:00 AM IST" (the zone named only when the clocks differ)."""
+        return " ".join(filter(None, (clock(self.local), self.zone_name)))
+
+    def clock(self) -> str:
+        """ "9:00 AM", for a list whose heading names the zone (the slot picker)."""
+        return clock(self.local)
+
+    def viewer_clock(self) -> str:
+        """The viewer's own "3:30 AM" for a clinic visit elsewhere, else ""."""
+        return clock(self.viewer_local) if self.viewer_local is not None else ""
+
+    def viewer_time(self) -> str:
+        """The viewer's own "3:30 AM GMT" for a clinic visit elsewhere, else ""."""
+        if self.viewer_local is None:
+            return ""
+        return " ".join(filter(None, (clock(self.viewer_local), self.viewer_zone_name)))
+
+    def label(self, *, today: date | None = None, long: bool = False, year: bool = False) -> str:
+        """ "Tue, 1 Dec, 9:00 AM IST"; "Today, ..." when `today` is given; the long
+        form "Tuesday, 1 December, ..."; with the year for emails."""
+        day = self._day(self.local, today, long)
+        if year:
+            day += f" {self.local.year}"
+        return f"{day}, {self.time()}"
+
+    def note(self, *, today: date | None = None) -> str:
+        """The viewer's own time when a clinic's clock differs: "your time: 3:30 AM GMT",
+        with the day too when it is another day there; "" otherwise."""
+        if self.viewer_local is None:
+            return ""
+        local = self.viewer_local
+        text = self.viewer_time()
+        if local.date() != self.local.date():
+            text = f"{self._day(local, today, False)}, {text}"
+        return f"your time: {text}"
+
+
+def clock(local: datetime) -> str:
+    """ "9:00 AM", "12:30 PM"."""
+    return f"{local.hour % 12 or 12}:{local:%M %p}"
+
+
+def shown_zone(*, in_person: bool, doctor_zone, viewer_zone) -> ZoneInfo:
+    """The zone an appointment's days and times are shown in first: the doctor's
+    (the clinic's) for a clinic visit, the viewer's for a video consult."""
+    return zone(doctor_zone if in_person else viewer_zone)
+
+
+def shown_time(moment: datetime, *, in_person: bool, doctor_zone, viewer_zone) -> ShownTime:
+    """`moment` as the rule above shows it to a viewer in `viewer_zone`."""
+    viewer_zone = zone(viewer_zone)
+    first = shown_zone(in_person=in_person, doctor_zone=doctor_zone, viewer_zone=viewer_zone)
+    local = moment.astimezone(first)
+    viewer_local = moment.astimezone(viewer_zone)
+    if moment.astimezone(zone(doctor_zone)).utcoffset() == viewer_local.utcoffset():
+        return ShownTime(local=local, zone_name="")
+    return ShownTime(
+        local=local,
+        zone_name=local.tzname() or str(first),
+        viewer_local=viewer_local if in_person else None,
+        viewer_zone_name=viewer_local.tzname() or str(viewer_zone),
+    )

@@ -1,5 +1,8 @@
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
+
+from core import zones
 
 register = template.Library()
 
@@ -37,12 +40,14 @@ def slot_url(picker, slot, moving=None):
 
 @register.simple_tag
 def picker_query(picker, **changes):
-    """The picker's query string with some values changed (day, mode)."""
+    """The picker's query string with some values changed (day, mode, clinic; "" drops one)."""
     from urllib.parse import urlencode
 
     values = {"day": picker.day.isoformat(), "mode": picker.mode}
+    if picker.clinic is not None:
+        values["clinic"] = picker.clinic.pk
     values.update({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in changes.items()})
-    return urlencode(values)
+    return urlencode({k: v for k, v in values.items() if v != ""})
 
 
 @register.filter
@@ -50,3 +55,42 @@ def status_label(value) -> str:
     from appointments.models import Appointment
 
     return Appointment.Status(value).label if value in Appointment.Status.values else value
+
+
+def shown(moment, doctor, mode):
+    """`moment` by core.zones' rule for an appointment's time, for the active (viewer's) zone."""
+    return zones.shown_time(
+        moment,
+        in_person=mode == "IN_PERSON",
+        doctor_zone=doctor.time_zone,
+        viewer_zone=timezone.get_current_timezone(),
+    )
+
+
+@register.simple_tag
+def when(moment, doctor, mode, style="short"):
+    """An appointment's time as every page shows it (core.zones.shown_time): a
+    clinic visit in the clinic's time with the viewer's own as a note, a video
+    consult in the viewer's time. `style` "long" spells out the day."""
+    shown_at = shown(moment, doctor, mode)
+    label = shown_at.label(long=style == "long")
+    note = shown_at.note()
+    if not note:
+        return format_html('<time datetime="{}">{}</time>', moment.isoformat(), label)
+    return format_html(
+        '<time datetime="{}">{}</time> <span class="time-note">({})</span>', moment.isoformat(), label, note
+    )
+
+
+@register.simple_tag
+def appointment_when(appointment, style="short"):
+    return when(appointment.start, appointment.doctor, appointment.mode, style)
+
+
+@register.inclusion_tag("appointments/partials/slot_picker.html", takes_context=True)
+def slot_picker(context, doctor):
+    """The slot picker's first state, rendered with the page that shows it (the
+    doctor page), so nothing moves when it would have arrived by HTMX."""
+    from appointments.views.booking import picker_context
+
+    return picker_context(context["request"], doctor)

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -12,20 +13,37 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import patient_required
 from appointments import selectors, services
 from appointments.forms import BookForm, PickerQuery, ReasonForm, RescheduleForm
-from appointments.picker import build_picker
+from appointments.picker import build_picker, picker_day
 from core.throttle import limit_posts
-from profiles.models import DoctorProfile
+from profiles.models import Clinic, DoctorProfile, Mode
+
+# The clinics with their localities: every in-clinic slot names its clinic.
+_CLINICS = Prefetch("clinics", queryset=Clinic.objects.select_related("locality"))
 
 
 def _bookable_doctor(slug):
-    return get_object_or_404(DoctorProfile.objects.bookable().select_related("user"), slug=slug)
+    doctors = DoctorProfile.objects.bookable().select_related("user").prefetch_related(_CLINICS)
+    return get_object_or_404(doctors, slug=slug)
 
 
-def _picker_context(request, doctor, *, moving=None):
+def picker_context(request, doctor):
+    """The picker's first state, for a page that shows it without a request of its own (the doctor page)."""
+    return _picker_context(request, doctor)
+
+
+def _picker_context(request, doctor, *, moving=None, day=None, mode=None):
+    """The picker as the query string asks, unless `day` and `mode` say otherwise
+    (back from a refused booking: the day and mode the patient had chosen)."""
     query = PickerQuery(request.GET)
     query.is_valid()  # bad values are simply dropped: the picker falls back to its defaults
-    mode = moving.mode if moving else query.cleaned_data.get("mode")
-    picker = build_picker(doctor, mode=mode, day=query.cleaned_data.get("day"))
+    prefetch_related_objects([doctor], _CLINICS)  # once: a doctor from _bookable_doctor has them
+    mode = moving.mode if moving else mode or query.cleaned_data.get("mode")
+    picker = build_picker(
+        doctor,
+        mode=mode,
+        day=day or query.cleaned_data.get("day"),
+        clinic=query.cleaned_data.get("clinic"),
+    )
     picker_url = (
         reverse("appointments:reschedule", args=[moving.pk])
         if moving
@@ -53,7 +71,11 @@ def slot_link(picker, slot, moving=None) -> str:
 @patient_required
 @limit_posts("booking", setting="BOOKING_POSTS_PER_MINUTE")
 def book(request, slug):
-    """Confirm a slot: GET shows the summary and asks for the reason; POST books."""
+    """Confirm a slot: GET shows the summary and asks for the reason; POST books.
+
+    The slot is checked on GET by the booking's own rule, so a time the booking
+    would refuse (past, on leave, off the grid, the wrong mode) sends the patient
+    back to the picker on that day, with the reason, before they type anything."""
     doctor = _bookable_doctor(slug)
     # Bound on every POST, even an empty one: "or None" would leave it unbound and without cleaned_data.
     form = BookForm(request.POST if request.method == "POST" else None, initial=request.GET.dict())
@@ -63,6 +85,13 @@ def book(request, slug):
         return redirect("appointments:slots", slug=doctor.slug)
     start, mode = slot_form.cleaned_data["start"], slot_form.cleaned_data["mode"]
     refused = hold = None
+    if request.method == "GET":
+        try:
+            slot = services.slot_for_booking(doctor=doctor, start=start, mode=mode)
+        except services.BookingError as error:
+            messages.error(request, str(error))
+            query = urlencode({"day": picker_day(doctor, start, mode).isoformat(), "mode": mode})
+            return redirect(f"{reverse('appointments:slots', args=[doctor.slug])}?{query}")
     if request.method == "POST" and form.is_valid():
         try:
             appointment = services.appointment_book(
@@ -77,16 +106,22 @@ def book(request, slug):
             form.add_error(None, str(error))
             refused, hold = True, error.hold
         except services.BookingError as error:
-            return _refused(request, doctor, str(error))
+            return _refused(request, doctor, str(error), start=start, mode=mode)
         else:
             messages.success(request, _booked_message(appointment))
             return redirect("appointments:detail", pk=appointment.pk)
+    clinic_id = slot.clinic_id if request.method == "GET" else None
+    if clinic_id is None and mode == Mode.IN_PERSON:
+        # A POST that is shown again (no reason): the clinic is the rule's, as on GET.
+        clinic_id = _clinic_of(doctor, start, mode)
     context = {
         "doctor": doctor,
         "form": form,
         "start": start,
         "mode": mode,
+        "clinic": next((c for c in doctor.clinics.all() if c.pk == clinic_id), None),
         "fee": doctor.fee(mode),
+        "back_query": urlencode({"day": picker_day(doctor, start, mode).isoformat(), "mode": mode}),
         "limit_reached": refused,
         "hold": hold,
     }
@@ -94,9 +129,17 @@ def book(request, slug):
     return render(request, "appointments/book.html", context, status=status)
 
 
-def _refused(request, doctor, message):
-    """The booking could not be made: say why, with fresh slots to pick from."""
-    context = _picker_context(request, doctor)
+def _clinic_of(doctor, start, mode):
+    try:
+        return services.slot_for_booking(doctor=doctor, start=start, mode=mode).clinic_id
+    except services.BookingError:
+        return None
+
+
+def _refused(request, doctor, message, *, start, mode):
+    """The booking could not be made: say why, with fresh slots to pick from on
+    the day and in the mode the patient had chosen."""
+    context = _picker_context(request, doctor, day=picker_day(doctor, start, mode), mode=mode)
     context["error"] = message
     return render(request, "appointments/slots.html", context, status=409)
 

@@ -15,7 +15,7 @@ from operator import itemgetter
 
 from django.db import connection
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from core import zones
@@ -187,10 +187,15 @@ class _CardBuilder:
         candidates = [c for c in candidates if c[0] >= self.now]
         if candidates:
             moment, slot_mode = min(candidates)
-            local = timezone.localtime(moment, self.zone)
-            label = f"{zones.day_label(local.date(), self.today)}, {dateformat.format(local, 'g:i A')}"
-            if self.zone_name != doctor_zone:
-                label += f" {local.tzname()}"
+            # How an appointment's time is shown (core.zones): a clinic visit in the clinic's time.
+            shown = zones.shown_time(
+                moment, in_person=slot_mode == Mode.IN_PERSON, doctor_zone=doctor_zone, viewer_zone=self.zone
+            )
+            today = zones.local_date(self.now, shown.local.tzinfo)
+            label = shown.label(today=today)
+            if shown.note():
+                label += f" ({shown.note(today=self.today)})"
+            local = shown.local
             card.next_at, card.next_iso, card.next_label = moment, local.isoformat(), label
             card.slots_url = f"{reverse('appointments:slots', args=[slug])}?day={local.date():%Y-%m-%d}&mode={slot_mode.value}"
         return card

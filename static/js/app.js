@@ -55,6 +55,73 @@
     });
   });
 
+  // Tab lists (the slot picker's mode and days): the WAI-ARIA tabs pattern with
+  // manual activation. Only the selected tab is in the Tab order; the arrow keys,
+  // Home and End move focus along the list, Enter or Space activates.
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest && event.target.closest("[role='tab']");
+    if (!tab) return;
+    var tabs = Array.prototype.slice.call(tab.closest("[role='tablist']").querySelectorAll("[role='tab']"));
+    var index = tabs.indexOf(tab);
+    var next = null;
+    if (event.key === "ArrowRight" || event.key === "ArrowDown") next = tabs[(index + 1) % tabs.length];
+    else if (event.key === "ArrowLeft" || event.key === "ArrowUp") next = tabs[(index - 1 + tabs.length) % tabs.length];
+    else if (event.key === "Home") next = tabs[0];
+    else if (event.key === "End") next = tabs[tabs.length - 1];
+    else if (event.key === " ") {
+      event.preventDefault();
+      tab.click();
+      return;
+    }
+    if (!next) return;
+    event.preventDefault();
+    next.focus();
+    scrollIntoStrip(next);
+  });
+
+  // Bring a tab into its scrolling strip's view without scrolling the page.
+  function scrollIntoStrip(tab) {
+    var strip = tab.closest("[role='tablist']");
+    if (!strip || strip.scrollWidth <= strip.clientWidth) return;
+    var left = tab.offsetLeft - strip.offsetLeft;
+    if (left < strip.scrollLeft) strip.scrollLeft = left;
+    else if (left + tab.offsetWidth > strip.scrollLeft + strip.clientWidth) {
+      strip.scrollLeft = left + tab.offsetWidth - strip.clientWidth;
+    }
+  }
+
+  function showSelectedTabs(root) {
+    root.querySelectorAll("[role='tab'][aria-selected='true']").forEach(scrollIntoStrip);
+  }
+  showSelectedTabs(document);
+  // A narrower window (a phone turned, a resized window) can hide it again.
+  window.addEventListener("resize", function () { showSelectedTabs(document); });
+
+  // An HTMX swap replaces the control the user activated: put focus back on
+  // its new copy (same id), or on the selected tab of the same list, instead of
+  // letting it fall to the top of the page.
+  var activated = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var element = event.detail.elt;
+    activated = element && element.id ? { id: element.id, list: element.closest("[role='tablist']"), hadFocus: element === document.activeElement } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    showSelectedTabs(document);
+    if (!activated) return;
+    var remembered = activated;
+    activated = null;
+    if (!remembered.hadFocus) return;
+    var again = document.getElementById(remembered.id);
+    if (!again && remembered.list) {
+      var label = remembered.list.getAttribute("aria-label");
+      var list = document.querySelector("[role='tablist'][aria-label='" + label + "']");
+      again = list && list.querySelector("[role='tab'][aria-selected='true']");
+    }
+    // An arrow that is gone (back at this week): the selected day.
+    again = again || document.querySelector("[role='tablist'][aria-label='Days'] [role='tab'][aria-selected='true']");
+    if (again) again.focus();
+  });
+
   // Close the account menu when clicking elsewhere or pressing Escape.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {

@@ -56,9 +56,12 @@ def test_times_are_written_in_each_recipients_zone_and_named(booker, django_capt
 
     to_patient = next(m for m in mail.outbox if m.to == [booker.email])
     to_doctor = next(m for m in mail.outbox if m.to == [doctor.user.email])
-    assert when(slot.start, ZoneInfo("Europe/London")) in to_patient.body
-    assert "GMT" in to_patient.body
+    # A clinic visit: the clinic's time first, the patient's own as a note (core.zones.shown_time).
+    london = slot.start.astimezone(ZoneInfo("Europe/London"))
+    assert when(slot.start, ZoneInfo("Asia/Kolkata")) in to_patient.body
+    assert f"(your time: {london.hour % 12 or 12}:{london:%M %p} GMT)" in to_patient.body
     assert when(slot.start, ZoneInfo("Asia/Kolkata")) in to_doctor.body
+    assert "your time" not in to_doctor.body
 
 
 def test_reschedule_email_has_a_new_ics_with_the_new_time(

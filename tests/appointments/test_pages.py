@@ -71,7 +71,7 @@ def test_picker_mode_toggle_shows_fees_and_switches(client, clinic_doctor):
 def test_picker_names_the_zone_when_the_viewer_is_elsewhere(client, clinic_doctor):
     client.cookies["tz"] = "Europe/London"
 
-    page = picker(client, clinic_doctor).content.decode()
+    page = picker(client, clinic_doctor, mode="ONLINE").content.decode()
 
     assert "Times are in your time zone, Europe/London. The doctor is in Asia/Kolkata." in page
 
@@ -103,12 +103,14 @@ def test_picker_is_404_for_unverified_doctors(client):
     assert picker(client, DoctorProfileFactory()).status_code == 404
 
 
-def test_doctor_page_pulls_the_picker_with_htmx_and_links_it(client, clinic_doctor):
+def test_doctor_page_renders_the_pickers_first_state_and_links_its_url(client, clinic_doctor):
     page = client.get(reverse("profiles:doctor_page", args=[clinic_doctor.slug])).content.decode()
     url = reverse("appointments:slots", args=[clinic_doctor.slug])
 
-    assert f'hx-get="{url}" hx-trigger="load"' in page
-    assert f'href="{url}"' in page
+    # Rendered with the page (issue 10, point 19: no layout shift when HTMX brought it in).
+    assert 'hx-trigger="load"' not in page
+    assert slot_links(page) == slot_links(picker(client, clinic_doctor).content.decode())
+    assert f'href="{url}?' in page
 
 
 @pytest.mark.parametrize("booked", [1, 8])
@@ -117,8 +119,8 @@ def test_picker_query_count_is_constant(client, clinic_doctor, django_assert_num
         slot = next_slot(clinic_doctor, index=index)
         AppointmentFactory(doctor=clinic_doctor, start=slot.start, end=slot.end, mode=Mode.IN_PERSON)
 
-    # doctor, rules, exceptions, taken, settings
-    with django_assert_num_queries(5):
+    # doctor, clinics, rules, exceptions, taken, settings
+    with django_assert_num_queries(6):
         response = picker(client, clinic_doctor, mode="IN_PERSON")
 
     assert response.status_code == 200
