@@ -194,7 +194,7 @@ def availability_rule_remove(*, rule, now=None) -> Change:
         schedule_refresh(doctor.pk)
         tz = zone_of(doctor)
         candidates = (
-            Appointment.objects.filter(doctor=doctor, status__in=Appointment.ACTIVE, end__gt=now)
+            Appointment.objects.filter(Appointment.upcoming(now), doctor=doctor)
             .select_related("patient", "clinic")
             .annotate(local_weekday=ExtractIsoWeekDay("start", tzinfo=tz))
             .filter(local_weekday=rule.weekday + 1)

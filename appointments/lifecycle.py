@@ -61,7 +61,7 @@ WITH_NOTICE = TimeLimit(
 )
 HOLD_LAPSED = TimeLimit(
     "once the payment hold has lapsed",
-    lambda appointment, now: appointment.hold_expires_at is None or appointment.hold_expires_at <= now,
+    lambda appointment, now: appointment.hold_lapsed_at(now),
     "The payment window is still open.",
 )
 

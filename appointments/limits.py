@@ -27,18 +27,13 @@ class Refusal:
 
 def open_holds(patient, *, now):
     """The patient's online bookings still waiting for payment (hold not lapsed)."""
-    return Appointment.objects.filter(patient=patient, status=Status.PENDING_PAYMENT, hold_expires_at__gt=now)
+    return Appointment.objects.filter(Appointment.open_hold(now), patient=patient)
 
 
 def upcoming_active(patient, *, now):
-    """The patient's appointments that still take a doctor's time: requested,
-    held (hold not lapsed) or confirmed, starting after `now`."""
-    return Appointment.objects.filter(
-        Q(status__in=(Status.REQUESTED, Status.CONFIRMED))
-        | Q(status=Status.PENDING_PAYMENT, hold_expires_at__gt=now),
-        patient=patient,
-        start__gt=now,
-    )
+    """The patient's appointments that still take a doctor's time and are not over
+    (Appointment.upcoming: what "wait until one is over" in the refusals means)."""
+    return Appointment.objects.filter(Appointment.upcoming(now), patient=patient)
 
 
 def booking_refusal(*, patient, doctor, mode, now, moving=None) -> Refusal | None:

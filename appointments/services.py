@@ -241,7 +241,7 @@ def patient_too_late(appointment, *, now=None) -> bool:
     """An upcoming active appointment that the patient can no longer change online."""
     now = now or timezone.now()
     return (
-        appointment.is_active
+        appointment.is_active_at(now)
         and appointment.start > now
         and not lifecycle.WITH_NOTICE.allows(appointment, now)
     )
