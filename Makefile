@@ -48,9 +48,15 @@ run: seed
 	@echo "MedConsult is starting on http://127.0.0.1:8000  (Ctrl+C to stop)"
 	@echo "Log in with the demo accounts above."
 	@echo
-	@$(PY) manage.py run_periodic & worker=$$!; \
-	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@# Job control (set -m) puts the worker and the server in process groups of their
+	@# own, so one kill stops runserver's autoreloader and the server it runs. Ctrl+C
+	@# and a SIGTERM to make (which reaches only this shell) both stop the two.
+	@set -m; \
+	$(PY) manage.py run_periodic & worker=$$!; \
+	$(PY) manage.py runserver 127.0.0.1:8000 & server=$$!; \
+	trap 'kill -TERM -- -$$server -$$worker 2>/dev/null; wait' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM; \
+	wait $$server
 
 lint: deps
 	$(VENV)/bin/ruff check .

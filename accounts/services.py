@@ -4,7 +4,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User, normalize_email
 from accounts.signals import user_registered
+from core import throttle as core_throttle
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,9 @@ def user_signup(*, email: str, password: str, role: str, full_name: str = "") ->
     else:
         make_password(password)
     owner = User.objects.filter(email=email).first()
-    if owner is not None and _first_in(f"accounts:signup-notice:{email}", SIGNUP_NOTICE_INTERVAL):
+    if owner is not None and core_throttle.first_in(
+        "signup-notice", email, period=_seconds(SIGNUP_NOTICE_INTERVAL)
+    ):
         _email_after_commit(
             user=owner,
             subject="Someone tried to sign up with your email address",
@@ -111,12 +113,12 @@ def user_email_verification_send(*, user: User, throttle: bool = True) -> bool:
     """
     if user.email_verified:
         return False
-    key = f"accounts:verify-sent:{user.pk}"
-    if throttle and not _first_in(key, VERIFY_RESEND_INTERVAL):
+    period = _seconds(VERIFY_RESEND_INTERVAL)
+    if throttle and not core_throttle.first_in("verify-sent", user.pk, period=period):
         return False
     if not throttle:
         # The sign-up email counts as the first send: "resend" right after it waits.
-        cache.set(key, 1, timeout=int(VERIFY_RESEND_INTERVAL.total_seconds()))
+        core_throttle.start_period("verify-sent", user.pk, period=period)
     token = email_verification_token(user)
     _email_after_commit(
         user=user,
@@ -155,9 +157,8 @@ def user_email_verify(*, token: str, now=None) -> User:
     return user
 
 
-def _first_in(key: str, interval: timedelta) -> bool:
-    """True for the first call with `key` in `interval` (cache.add is atomic)."""
-    return cache.add(key, 1, timeout=int(interval.total_seconds()))
+def _seconds(interval: timedelta) -> int:
+    return int(interval.total_seconds())
 
 
 def _absolute(path: str) -> str:

@@ -14,6 +14,7 @@ from accounts.services import (
     user_email_verify,
     user_signup,
 )
+from core.throttle import client_ip, limit_posts
 
 
 @sensitive_post_parameters("password")
@@ -26,6 +27,11 @@ def signup_doctor(request):
     return _signup(request, role=User.Role.DOCTOR, template="accounts/signup_doctor.html")
 
 
+# Per client address: nobody is signed in yet. Answers the same 429 page as booking.
+_limit_signups = limit_posts("signup", setting="SIGNUP_POSTS_PER_HOUR", period=3600, key=client_ip)
+
+
+@_limit_signups
 def _signup(request, *, role, template):
     """A valid form always lands on the same "check your email" page, logged
     out, whether the address was new or already had an account: the email

@@ -16,6 +16,7 @@ from django.db.models.functions import ExtractIsoWeekDay
 from django.utils import timezone
 
 from appointments import selectors
+from appointments.locks import lock_doctor
 from appointments.models import (
     Appointment,
     AvailabilityException,
@@ -25,7 +26,7 @@ from appointments.models import (
 from appointments.next_available import schedule_refresh
 from appointments.services import IllegalTransition, appointment_cancel
 from core import zones
-from profiles.models import DoctorProfile, Mode
+from profiles.models import Clinic, Mode
 
 Kind = AvailabilityException.Kind
 MAX_LEAVE_DAYS = 366
@@ -76,10 +77,10 @@ def _span(rule) -> str:
     return f"{rule.start:%H:%M}–{rule.end:%H:%M} ({Mode(rule.mode).label})"
 
 
-def _lock_doctor(doctor):
-    # Two tabs adding hours at once would each see no overlap and both save;
-    # holding the doctor's row makes the overlap check and the insert one step.
-    DoctorProfile.objects.select_for_update().filter(pk=doctor.pk).values_list("pk", flat=True).first()
+# Two tabs adding hours at once would each see no overlap and both save;
+# holding the doctor's row makes the overlap check and the insert one step
+# (bookings and clinic removal take the same lock).
+_lock_doctor = lock_doctor
 
 
 # The checks below are the one home of these rules: the forms call them to put
@@ -98,6 +99,16 @@ def check_mode_and_clinic(doctor, mode, clinic):
         raise AvailabilityError("Leave the clinic empty for video consultations.", field="clinic")
     if clinic is not None and clinic.doctor_id != doctor.pk:
         raise AvailabilityError("Choose one of your own clinics.", field="clinic")
+
+
+def _check_clinic_still_there(clinic):
+    """Under the doctor's lock: the clinic was not removed (clinic_remove, which
+    takes the same lock) since the form was read. Hours at an archived or
+    deleted clinic would be slots nobody can find, or an error at commit."""
+    if clinic is not None and not Clinic.objects.filter(pk=clinic.pk).exists():
+        raise AvailabilityError(
+            "That clinic has been removed from your profile. Choose another.", field="clinic"
+        )
 
 
 def check_times(start, end):
@@ -152,6 +163,7 @@ def availability_rule_add(
     check_mode_and_clinic(doctor, mode, clinic)
     with transaction.atomic():
         _lock_doctor(doctor)
+        _check_clinic_still_there(clinic)
         clash = _overlapping(AvailabilityRule.objects.filter(doctor=doctor, weekday=weekday), start, end)
         if clash:
             raise AvailabilityError(f"Overlaps {clash}.")
@@ -182,7 +194,7 @@ def availability_rule_remove(*, rule, now=None) -> Change:
         schedule_refresh(doctor.pk)
         tz = zone_of(doctor)
         candidates = (
-            Appointment.objects.filter(doctor=doctor, status__in=Appointment.ACTIVE, end__gt=now)
+            Appointment.objects.filter(Appointment.upcoming(now), doctor=doctor)
             .select_related("patient", "clinic")
             .annotate(local_weekday=ExtractIsoWeekDay("start", tzinfo=tz))
             .filter(local_weekday=rule.weekday + 1)
@@ -282,6 +294,7 @@ def availability_exception_add(
     with transaction.atomic():
         _lock_doctor(doctor)
         if kind == Kind.EXTRA:
+            _check_clinic_still_there(clinic)
             _check_extra_fits(doctor, date, start, end)
         exception = AvailabilityException.objects.create(**fields)
         schedule_refresh(doctor.pk)

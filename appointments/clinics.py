@@ -40,8 +40,7 @@ def clinic_upcoming_appointments(clinic, *, now=None) -> list:
     A lapsed hold is not one: the slot is already free for others."""
     now = now or timezone.now()
     return list(
-        Appointment.objects.filter(clinic=clinic, status__in=Appointment.ACTIVE, end__gt=now)
-        .exclude(status=Appointment.Status.PENDING_PAYMENT, hold_expires_at__lte=now)
+        Appointment.objects.filter(Appointment.upcoming(now), clinic=clinic)
         .select_related("patient", "clinic")
         .order_by("start")
     )

@@ -61,7 +61,7 @@ WITH_NOTICE = TimeLimit(
 )
 HOLD_LAPSED = TimeLimit(
     "once the payment hold has lapsed",
-    lambda appointment, now: appointment.hold_expires_at is None or appointment.hold_expires_at <= now,
+    lambda appointment, now: appointment.hold_lapsed_at(now),
     "The payment window is still open.",
 )
 
@@ -97,6 +97,9 @@ def _rows(action, sources, parties, when, target):
 MOVES = (
     *_rows(CANCEL, Appointment.ACTIVE, [Party.DOCTOR], ANY_TIME, Status.CANCELLED),
     *_rows(CANCEL, Appointment.ACTIVE, [Party.PATIENT], WITH_NOTICE, Status.CANCELLED),
+    # The patient's own unpaid hold: nothing was paid, so nothing to refund, and
+    # the booking limit tells them to pay for it or cancel it; any time before the start.
+    *_rows(CANCEL, [Status.PENDING_PAYMENT], [Party.PATIENT], BEFORE_START, Status.CANCELLED),
     *_rows(RESCHEDULE, [Status.REQUESTED, Status.CONFIRMED], [Party.PATIENT], WITH_NOTICE, None),
     *_rows(ACCEPT, [Status.REQUESTED], [Party.DOCTOR], BEFORE_START, Status.CONFIRMED),
     *_rows(DECLINE, [Status.REQUESTED], [Party.DOCTOR], BEFORE_START, Status.DECLINED),

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import ngettext
 
-from accounts.models import User
+from appointments.locks import lock_patient
 from appointments.models import Appointment
 from profiles.models import Mode
 
@@ -27,18 +27,13 @@ class Refusal:
 
 def open_holds(patient, *, now):
     """The patient's online bookings still waiting for payment (hold not lapsed)."""
-    return Appointment.objects.filter(patient=patient, status=Status.PENDING_PAYMENT, hold_expires_at__gt=now)
+    return Appointment.objects.filter(Appointment.open_hold(now), patient=patient)
 
 
 def upcoming_active(patient, *, now):
-    """The patient's appointments that still take a doctor's time: requested,
-    held (hold not lapsed) or confirmed, starting after `now`."""
-    return Appointment.objects.filter(
-        Q(status__in=(Status.REQUESTED, Status.CONFIRMED))
-        | Q(status=Status.PENDING_PAYMENT, hold_expires_at__gt=now),
-        patient=patient,
-        start__gt=now,
-    )
+    """The patient's appointments that still take a doctor's time and are not over
+    (Appointment.upcoming: what "wait until one is over" in the refusals means)."""
+    return Appointment.objects.filter(Appointment.upcoming(now), patient=patient)
 
 
 def booking_refusal(*, patient, doctor, mode, now, moving=None) -> Refusal | None:
@@ -55,7 +50,10 @@ def booking_refusal(*, patient, doctor, mode, now, moving=None) -> Refusal | Non
     # while other patients' bookings of the same doctor do not wait on it. The
     # user row, rather than the profile, because every booking has one and
     # little else writes it. SQLite ignores the lock but runs one writer at a time.
-    list(User.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True))
+    # FOR NO KEY UPDATE (appointments.locks): a plain FOR UPDATE would also block
+    # the FOR KEY SHARE that inserting a Notification for this patient takes, so
+    # expire_holds could deadlock with the patient's own booking.
+    lock_patient(patient)
 
     if mode == Mode.ONLINE and moving is None:
         holds = list(open_holds(patient, now=now).select_related("doctor").order_by("-created_at"))

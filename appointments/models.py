@@ -162,26 +162,50 @@ class Appointment(models.Model):
     def __str__(self):
         return f"{self.patient} with {self.doctor} at {self.start:%Y-%m-%d %H:%M} UTC"
 
+    # --- The one home of the hold and upcoming rules, as filters (Q) and for one loaded row ---
+    #
+    # A payment hold lapses at `hold_expires_at`. A hold without one (booking always
+    # sets it; only rows written by hand lack it) has no end, so it never lapses: it
+    # holds its slot until paid or cancelled, in every rule below alike. A lapsed
+    # hold no longer holds its slot and reads as EXPIRED on every page, whether or
+    # not `expire_holds` has written that status yet.
+
     @classmethod
-    def lapsed_hold(cls, now=None) -> models.Q:
-        """Payment holds whose 10 minutes have run out, as a filter.
+    def lapsed_hold(cls, now) -> models.Q:
+        """Payment holds that have run out at `now`."""
+        return models.Q(status=cls.Status.PENDING_PAYMENT, hold_expires_at__lte=now)
 
-        The one rule for "this hold has lapsed": such a hold no longer holds its
-        slot and reads as EXPIRED on every page, whether or not `expire_holds`
-        has written that status yet (it may run a minute later, or not at all).
-        """
-        return models.Q(status=cls.Status.PENDING_PAYMENT, hold_expires_at__lte=now or timezone.now())
+    @classmethod
+    def open_hold(cls, now) -> models.Q:
+        """Payment holds still running at `now` (the patient may still pay)."""
+        return models.Q(status=cls.Status.PENDING_PAYMENT) & (
+            models.Q(hold_expires_at__gt=now) | models.Q(hold_expires_at__isnull=True)
+        )
 
-    def status_at(self, now) -> str:
-        """The status users see at `now`: `status`, except that a lapsed hold is EXPIRED
-        (the same rule as `lapsed_hold`, for one row already loaded)."""
-        if (
+    @classmethod
+    def holding_slot(cls, now) -> models.Q:
+        """Active at `now`: requested, confirmed, or a hold still running. Such an
+        appointment takes the doctor's time; every other status leaves it free."""
+        return models.Q(status__in=(cls.Status.REQUESTED, cls.Status.CONFIRMED)) | cls.open_hold(now)
+
+    @classmethod
+    def upcoming(cls, now) -> models.Q:
+        """Holding its slot and not over at `now` (one in progress, or ending this
+        very instant, still counts: the patient's lists show it as upcoming, the
+        limits count it, and its clinic cannot be removed under it)."""
+        return cls.holding_slot(now) & models.Q(end__gte=now)
+
+    def hold_lapsed_at(self, now) -> bool:
+        """`lapsed_hold` for one row already loaded."""
+        return (
             self.status == self.Status.PENDING_PAYMENT
             and self.hold_expires_at is not None
             and self.hold_expires_at <= now
-        ):
-            return self.Status.EXPIRED
-        return self.status
+        )
+
+    def status_at(self, now) -> str:
+        """The status users see at `now`: `status`, except that a lapsed hold is EXPIRED."""
+        return self.Status.EXPIRED if self.hold_lapsed_at(now) else self.status
 
     @property
     def shown_status(self) -> str:
@@ -190,9 +214,13 @@ class Appointment(models.Model):
     def get_shown_status_display(self) -> str:
         return self.Status(self.shown_status).label
 
+    def is_active_at(self, now) -> bool:
+        """`holding_slot` for one row already loaded."""
+        return self.status_at(now) in self.ACTIVE
+
     @property
     def is_active(self):
-        return self.shown_status in self.ACTIVE
+        return self.is_active_at(timezone.now())
 
 
 class AppointmentEvent(models.Model):

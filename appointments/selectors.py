@@ -53,12 +53,14 @@ def upcoming_exceptions(doctor, *, today):
     )
 
 
-def appointments_to_review(doctor, ids):
-    """The still active appointments of `doctor` among `ids`, with their patients."""
+def appointments_to_review(doctor, ids, *, now=None):
+    """The still active appointments of `doctor` among `ids`, with their patients
+    (a hold that lapsed meanwhile is not: it reads as expired)."""
     if not ids:
         return []
+    now = now or timezone.now()
     return list(
-        Appointment.objects.filter(doctor=doctor, pk__in=ids, status__in=Appointment.ACTIVE)
+        Appointment.objects.filter(Appointment.holding_slot(now), doctor=doctor, pk__in=ids)
         .select_related("patient", "clinic")
         .order_by("start")
     )
@@ -67,7 +69,7 @@ def appointments_to_review(doctor, ids):
 def colliding_appointments(*, doctor, start, end, now=None) -> list:
     """Active appointments of `doctor` between two UTC instants that have not ended yet."""
     now = now or timezone.now()
-    return list(confirmed_between(doctor, start, end).filter(end__gt=now))
+    return list(confirmed_between(doctor, start, end, now=now).filter(end__gt=now))
 
 
 # --- Free slots ------------------------------------------------------------------------------
@@ -95,13 +97,11 @@ def taken_intervals(ids, *, window_start, window_end, now, ignore=None) -> dict:
     taken = defaultdict(list)
     busy = (
         Appointment.objects.filter(
+            Appointment.holding_slot(now),
             doctor_id__in=ids,
-            status__in=Appointment.ACTIVE,
             start__lt=window_end + MAX_SLOT,  # a slot starting just before the end may run past it
             end__gt=window_start,
-        )
-        .exclude(Appointment.lapsed_hold(now))
-        .order_by()  # the engine merges the intervals itself
+        ).order_by()  # the engine merges the intervals itself
     )
     if ignore is not None:
         busy = busy.exclude(pk=ignore.pk)
@@ -235,7 +235,7 @@ def patient_facts(appointment, viewer) -> PatientFacts | None:
 
 def _upcoming(now):
     """Still ahead and holding its slot (a lapsed hold does not: it reads as expired)."""
-    return Q(end__gte=now, status__in=Appointment.ACTIVE) & ~Appointment.lapsed_hold(now)
+    return Appointment.upcoming(now)
 
 
 def patient_upcoming(patient, *, now=None):
@@ -249,6 +249,7 @@ def patient_past(patient, *, now=None):
 
 
 def doctor_between(doctor, start, end, *, now=None):
+    now = now or timezone.now()
     return (
         _with_people()
         .filter(doctor=doctor, start__gte=start, start__lt=end)
@@ -272,11 +273,11 @@ def doctor_past(doctor, *, now=None):
     return _with_people().filter(doctor=doctor, start__lt=now).order_by("-start")
 
 
-def confirmed_between(doctor, start, end):
+def confirmed_between(doctor, start, end, *, now=None):
     """Active appointments that a change of availability over [start, end) would strand."""
+    now = now or timezone.now()
     return (
         _with_people()
-        .filter(doctor=doctor, status__in=Appointment.ACTIVE, start__lt=end, end__gt=start)
-        .exclude(Appointment.lapsed_hold())
+        .filter(Appointment.holding_slot(now), doctor=doctor, start__lt=end, end__gt=start)
         .order_by("start")
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from appointments import lifecycle, notices, signals
 from appointments.limits import booking_refusal
+from appointments.locks import lock_doctor
 from appointments.models import Appointment, AppointmentEvent
 from appointments.next_available import schedule_refresh
 from appointments.selectors import bookable_window, booking_settings_for, slot_inputs
@@ -115,22 +116,22 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
         raise BookingError("Please book with a patient account. Doctors who need care use a separate one.")
     if not patient.email_verified:
         raise BookingError(EMAIL_UNVERIFIED)
-    if not DoctorProfile.objects.bookable().filter(pk=doctor.pk).exists():
-        raise BookingError("This doctor cannot be booked yet.")
-    if not doctor.offers(mode):
-        raise BookingError("This doctor does not offer that kind of consultation.")
     reason = (reason or "").strip()
     if not reason:
         raise BookingError("Please tell the doctor briefly why you are booking.")
-    slot = _derive_slot(doctor=doctor, start=start, mode=mode, now=now)
-
-    settings = booking_settings_for(doctor)
-    fee = doctor.fee(mode)
-    if mode == Mode.ONLINE:
-        status = Status.PENDING_PAYMENT
-    else:
-        status = Status.REQUESTED if settings.approval_required else Status.CONFIRMED
     with _lost_race_is_slot_taken(), transaction.atomic():
+        # Doctor first, then the patient (limits): the one lock order (appointments.locks).
+        # Under the doctor's lock no clinic goes and no hours change until this
+        # booking is in, so the slot derived here is the slot inserted.
+        lock_doctor(doctor)
+        doctor = _check_bookable(doctor, mode)
+        slot = _derive_slot(doctor=doctor, start=start, mode=mode, now=now)
+        settings = booking_settings_for(doctor)
+        fee = doctor.fee(mode)
+        if mode == Mode.ONLINE:
+            status = Status.PENDING_PAYMENT
+        else:
+            status = Status.REQUESTED if settings.approval_required else Status.CONFIRMED
         _check_booking_limits(patient=patient, doctor=doctor, mode=mode, now=now)
         _expire_lapsed_holds(doctor=doctor, start=slot.start, end=slot.end, now=now)
         # Only the insert can collide with another booking (the no-overlap
@@ -161,13 +162,27 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     return appointment
 
 
+class NotBookable(BookingError):
+    """The doctor cannot be booked (now) in that mode."""
+
+
+def _check_bookable(doctor, mode):
+    """The doctor, read again, if patients can book them in `mode` now; else
+    NotBookable. Read under the doctor's lock, so it is what the booking sees."""
+    current = DoctorProfile.objects.bookable().filter(pk=doctor.pk).first()
+    if current is None:
+        raise NotBookable("This doctor cannot be booked yet.")
+    if not current.offers(mode):
+        raise NotBookable("This doctor does not offer that kind of consultation.")
+    return current
+
+
 def slot_for_booking(*, doctor, start, mode, now=None):
     """The free slot a patient may book at `start` in `mode`, or the BookingError
     that says why not: the rule appointment_book applies, asked by the confirm
     page before the patient types a reason. No side effects."""
     now = now or timezone.now()
-    if not doctor.offers(mode):
-        raise BookingError("This doctor does not offer that kind of consultation.")
+    _check_bookable(doctor, mode)
     return _derive_slot(doctor=doctor, start=start, mode=mode, now=now)
 
 
@@ -235,7 +250,7 @@ def patient_too_late(appointment, *, now=None) -> bool:
     """An upcoming active appointment that the patient can no longer change online."""
     now = now or timezone.now()
     return (
-        appointment.is_active
+        appointment.is_active_at(now)
         and appointment.start > now
         and not lifecycle.WITH_NOTICE.allows(appointment, now)
     )
@@ -339,16 +354,18 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
     """
     now = now or timezone.now()
     with _lost_race_is_slot_taken(), transaction.atomic():
+        # Doctor, then the appointment, then the patient (limits): the one lock
+        # order (appointments.locks). An appointment never changes doctor.
+        lock_doctor(appointment.doctor)
         appointment = _locked(appointment)
         _allowed(appointment, action="reschedule", actor=actor, now=now)
         if start == appointment.start:
             raise BookingError("That is the time you already have.")
+        doctor = _check_bookable(appointment.doctor, appointment.mode)
         _check_booking_limits(
-            patient=actor, doctor=appointment.doctor, mode=appointment.mode, now=now, moving=appointment
+            patient=actor, doctor=doctor, mode=appointment.mode, now=now, moving=appointment
         )
-        slot = _derive_slot(
-            doctor=appointment.doctor, start=start, mode=appointment.mode, now=now, moving=appointment
-        )
+        slot = _derive_slot(doctor=doctor, start=start, mode=appointment.mode, now=now, moving=appointment)
         old_start, old_end = appointment.start, appointment.end
         _expire_lapsed_holds(doctor=appointment.doctor, start=slot.start, end=slot.end, now=now)
         appointment.start, appointment.end, appointment.clinic_id = slot.start, slot.end, slot.clinic_id

@@ -11,6 +11,7 @@ unpickling per request) as long as it compares the version before using it.
 immutable inputs (or inputs that carry their own version, like a content hash).
 """
 
+import logging
 import secrets
 
 from django.core.cache import cache
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 KEY = "cache-version:{name}"
+logger = logging.getLogger(__name__)
 
 
 def _fresh() -> int:
@@ -26,23 +28,36 @@ def _fresh() -> int:
     return secrets.randbelow(2**62) + 1
 
 
-def current(name: str) -> int:
-    """The version of the cached data called `name` (one cache read)."""
+def current(name: str) -> int | None:
+    """The version of the cached data called `name` (one cache read).
+
+    None when the cache does not answer (Redis down): the caller then loads
+    from the database and stores nothing, as core.throttle lets requests through.
+    """
     key = KEY.format(name=name)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, _fresh(), timeout=None)  # only if still absent: another process may race us
+    try:
         version = cache.get(key)
+        if version is None:
+            cache.add(key, _fresh(), timeout=None)  # only if still absent: another process may race us
+            version = cache.get(key)
+    except Exception:
+        logger.warning("Cache version %s not read: the cache did not answer", name, exc_info=True)
+        return None
     return version
 
 
 def bump(name: str) -> None:
-    """A new version of `name` for every process, at once."""
+    """A new version of `name` for every process, at once. With the cache
+    down, nothing to bump: what it held is unreachable, and every copy kept in
+    a process ages out within its own TTL."""
     key = KEY.format(name=name)
     try:
-        cache.incr(key)
-    except ValueError:  # absent: any fresh number is a new version
-        cache.set(key, _fresh(), timeout=None)
+        try:
+            cache.incr(key)
+        except ValueError:  # absent: any fresh number is a new version
+            cache.set(key, _fresh(), timeout=None)
+    except Exception:
+        logger.warning("Cache version %s not bumped: the cache did not answer", name, exc_info=True)
 
 
 def bump_with_commit(name: str) -> None:

@@ -41,19 +41,60 @@ def over_limit(scope: str, key, *, limit: int, period: int = 60, now: float | No
         return False
 
 
-def limit_posts(scope: str, *, setting: str, period: int = 60, template: str = "429.html"):
-    """Refuse a signed-in user's POSTs beyond `settings.<setting>` per `period`
-    seconds with a normal page (429, Retry-After). GETs are not counted.
-    Put it under the login or role decorator, so that the user is known."""
+def first_in(scope: str, key, *, period: int) -> bool:
+    """True for the first call with `key` in `scope` within `period` seconds
+    (an atomic cache.add): "send this email at most once in a while".
+    True as well when the cache does not answer: the email goes out."""
+    try:
+        return cache.add(f"throttle:{scope}:{key}", 1, timeout=period)
+    except Exception:
+        logger.warning("Throttle %s not checked: the cache did not answer", scope, exc_info=True)
+        return True
+
+
+def start_period(scope: str, key, *, period: int) -> None:
+    """Count something done outside `first_in` (a sign-up's own email) as the
+    first of `key`'s period. Nothing is stored when the cache does not answer."""
+    try:
+        cache.set(f"throttle:{scope}:{key}", 1, timeout=period)
+    except Exception:
+        logger.warning("Throttle %s not started: the cache did not answer", scope, exc_info=True)
+
+
+def _signed_in_user(request):
+    return request.user.pk if request.user.is_authenticated else None
+
+
+def client_ip(request) -> str | None:
+    """The client's address as django-axes reads it for failed logins (behind
+    AXES_IPWARE_PROXY_COUNT proxies, the address they forwarded): the key for
+    limits on people who are not signed in."""
+    from axes.helpers import get_client_ip_address  # axes loads its settings on import
+
+    return get_client_ip_address(request)
+
+
+WINDOW_WORDS = {60: "a minute", 3600: "an hour"}
+
+
+def limit_posts(
+    scope: str, *, setting: str, period: int = 60, template: str = "429.html", key=_signed_in_user
+):
+    """Refuse POSTs beyond `settings.<setting>` per `period` seconds from one
+    `key(request)` (the signed-in user unless told, e.g. `client_ip`) with a
+    normal page (429, Retry-After). GETs, and requests without a key, are not
+    counted. Put it under the login or role decorator, so that the user is known."""
 
     def decorator(view):
         @wraps(view)
         def limited(request, *args, **kwargs):
-            if request.method == "POST" and request.user.is_authenticated:
+            who = key(request) if request.method == "POST" else None
+            if who is not None:
                 limit = getattr(settings, setting)
-                if over_limit(scope, request.user.pk, limit=limit, period=period):
-                    logger.info("Rate limit %s reached by user %s", scope, request.user.pk)
-                    response = render(request, template, {"limit": limit, "period": period}, status=429)
+                if over_limit(scope, who, limit=limit, period=period):
+                    logger.info("Rate limit %s reached by %s", scope, who)
+                    context = {"limit": limit, "period": period, "window": WINDOW_WORDS.get(period)}
+                    response = render(request, template, context, status=429)
                     response["Retry-After"] = str(period)
                     return response
             return view(request, *args, **kwargs)

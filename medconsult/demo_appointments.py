@@ -95,9 +95,11 @@ def _put_back_rules(schedule, profiles) -> int:
     stale, new = [], []
     for doctor_id, rules in doctors.items():
         # _seed_doctor matched the clinics by name, so the names find them here.
+        # Hours at a clinic the doctor has removed (archived, so not found) stay gone.
         wanted = {
             (r.weekday, r.start, r.end, r.slot_minutes, r.mode, clinics[doctor_id].get(r.clinic))
             for r in rules
+            if not r.clinic or r.clinic in clinics[doctor_id]
         }
         if wanted == existing[doctor_id]:
             continue

@@ -184,7 +184,16 @@ BOOKING_MAX_UPCOMING_PER_DOCTOR = env.int("BOOKING_MAX_UPCOMING_PER_DOCTOR", def
 BOOKING_MAX_UPCOMING_TOTAL = env.int("BOOKING_MAX_UPCOMING_TOTAL", default=8)
 # Booking and reschedule POSTs per user per minute; more are answered 429.
 BOOKING_POSTS_PER_MINUTE = env.int("BOOKING_POSTS_PER_MINUTE", default=10)
-for _name in ("BOOKING_MAX_UNPAID_HOLDS", "BOOKING_MAX_UPCOMING_PER_DOCTOR", "BOOKING_MAX_UPCOMING_TOTAL"):
+# Sign-up POSTs per client address (as axes reads it) per hour; more are answered 429.
+SIGNUP_POSTS_PER_HOUR = env.int("SIGNUP_POSTS_PER_HOUR", default=20)
+# At least 1 each: 0 would refuse every booking (or sign-up) with a 429.
+for _name in (
+    "BOOKING_MAX_UNPAID_HOLDS",
+    "BOOKING_MAX_UPCOMING_PER_DOCTOR",
+    "BOOKING_MAX_UPCOMING_TOTAL",
+    "BOOKING_POSTS_PER_MINUTE",
+    "SIGNUP_POSTS_PER_HOUR",
+):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
 

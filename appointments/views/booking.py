@@ -228,11 +228,24 @@ def no_show(request, pk):
     return _act(request, pk, services.appointment_no_show, done="Marked as a no-show.")
 
 
+def _not_bookable(request, appointment):
+    """The doctor stopped taking bookings (verification withdrawn, account closed):
+    there is no calendar to move to. Say so on the appointment's page."""
+    messages.error(
+        request,
+        f"{appointment.doctor.full_name} is not taking bookings at the moment, so this appointment "
+        "cannot be moved. It stays as it is.",
+    )
+    return redirect("appointments:detail", pk=appointment.pk)
+
+
 @login_required
 @limit_posts("booking", setting="BOOKING_POSTS_PER_MINUTE")
 def reschedule(request, pk):
     """GET: pick a new slot (same doctor and mode). With ?start=: confirm. POST: move."""
     appointment = _appointment_for(request, pk)
+    if not DoctorProfile.objects.bookable().filter(pk=appointment.doctor_id).exists():
+        return _not_bookable(request, appointment)
     if request.method == "POST":
         form = RescheduleForm(request.POST)
         if form.is_valid():
@@ -240,6 +253,8 @@ def reschedule(request, pk):
                 services.appointment_reschedule(
                     appointment=appointment, actor=request.user, start=form.cleaned_data["start"]
                 )
+            except services.NotBookable:
+                return _not_bookable(request, appointment)
             except services.BookingError as error:
                 messages.error(request, str(error))
                 return redirect("appointments:reschedule", pk=pk)

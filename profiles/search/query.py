@@ -62,6 +62,10 @@ PAGE_SIZE = 20
 # broad search ("fever": every general physician) would read every match.
 COUNT_LIMIT = 1000
 POPULAR_CACHE_KEY = "profiles:search:popular:v1:{city_id}"
+# Deliberately no version key (core.cache_versions): these are counts that only
+# order the specialty links on the home and city pages, never a booking decision.
+# A doctor verified or deactivated shows in (or leaves) them within 10 minutes;
+# search results, profiles and booking read the doctors themselves, at once.
 POPULAR_TTL = 10 * 60
 POPULAR_COUNT = 6  # fills the home page's grid of two or three columns
 # The home page's doctors with the soonest free slot in the visitor's city. Cached

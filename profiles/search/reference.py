@@ -145,6 +145,8 @@ def reference_data() -> Reference:
     Saving or deleting any of them bumps the version in the shared cache, so
     every process reloads (core.cache_versions)."""
     version = cache_versions.current(REFERENCE_VERSION)
+    if version is None:  # the cache is down: read the database, keep nothing
+        return _load_reference()
     if version == _reference_memo["version"] and time.monotonic() < _reference_memo["until"]:
         return _reference_memo["data"]
     key = f"{REFERENCE_CACHE_KEY}:{version}"

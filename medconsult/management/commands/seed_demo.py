@@ -192,8 +192,10 @@ def _seed_doctor(spec, *, password, admin, reference, now):
     degrees = [qualification.degree for qualification in spec.qualifications]
     Qualification.objects.filter(doctor=profile).exclude(degree__in=degrees).delete()
     # Clinics are matched by name and never deleted here: bookings may point at them.
+    # The base manager also sees archived ones: a clinic the doctor removed stays
+    # removed (archived, no hours), rather than coming back as a duplicate.
     for clinic in spec.clinics:
-        Clinic.objects.update_or_create(
+        Clinic._base_manager.update_or_create(
             doctor=profile,
             name=clinic.name,
             defaults={
