@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils import timezone
 
 from core.forms import CleanTextMixin
@@ -134,9 +135,41 @@ class ClinicForm(CleanTextMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["locality"].queryset = Locality.objects.select_related("city")
-        self.fields["locality"].label_from_instance = lambda loc: f"{loc.name} ({loc.city.name})"
-        self.fields["city"].queryset = City.objects.all()
+        city_field, locality_field = self.fields["city"], self.fields["locality"]
+        city_field.queryset = City.objects.all()
+        # Choosing a city brings its localities (HTMX swaps the locality field;
+        # without JavaScript a "Show localities" button re-renders the form).
+        city_field.widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("profiles:clinic_localities"),
+                "hx-target": "#clinic-locality",
+                "hx-swap": "outerHTML",
+                "aria-controls": "id_locality",
+            }
+        )
+        city_field.template_name = "profiles/partials/clinic_city_field.html"
+        locality_field.template_name = "profiles/partials/clinic_locality_field.html"
+        # Any locality validates, so that one of another city is refused in
+        # clean() with a message naming both; the list shows the chosen city's.
+        locality_field.queryset = Locality.objects.all()
+        self.chosen_city = self._chosen_city()
+        if self.chosen_city is None:
+            locality_field.widget.choices = [("", "Choose a city first")]
+            locality_field.help_text = "Choose the city first: its localities appear here."
+        else:
+            locality_field.widget.choices = [("", "---------")] + [
+                (loc.pk, loc.name)
+                for loc in Locality.objects.filter(city=self.chosen_city).only("pk", "name")
+            ]
+
+    def _chosen_city(self):
+        value = self["city"].value()
+        if isinstance(value, City):
+            return value
+        try:
+            return City.objects.filter(pk=int(value)).first() if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
 
     def clean(self):
         cleaned = super().clean()
