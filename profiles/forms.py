@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils import timezone
 
+from accounts.models import without_doctor_title
 from core.forms import CleanTextMixin
 from core.uploads import detect_document, square_thumbnail
 from profiles.models import (
@@ -68,6 +69,7 @@ class DoctorProfileForm(CleanTextMixin, forms.ModelForm):
             "time_zone": "Time zone",
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {"full_name": "As on your medical registration. Patients see “Dr.” before it."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,6 +77,13 @@ class DoctorProfileForm(CleanTextMixin, forms.ModelForm):
             for name in DoctorProfile.VERIFICATION_FIELDS:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Locked while verification is pending."
+
+    def clean_full_name(self):
+        # "Dr." is added on display: typed or not, it is not part of the name.
+        name = without_doctor_title(self.cleaned_data.get("full_name", ""))
+        if not name:
+            raise ValidationError("Please enter your name as on your medical registration.")
+        return name
 
     def clean_practising_since(self):
         year = self.cleaned_data.get("practising_since")

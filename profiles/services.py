@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import User
+from accounts.models import User, without_doctor_title
 from core.audit import audit_record
 from core.notifications import notify
 from profiles.models import Clinic, DoctorDocument, DoctorProfile, Mode, PatientProfile, Qualification
@@ -56,7 +56,7 @@ def profile_ensure(*, user):
 
 def _create_doctor_profile(user):
     # Names in other scripts slugify to nothing; they still get a readable, unique slug.
-    base = slugify(user.full_name.removeprefix("Dr.").removeprefix("Dr ")) or "doctor"
+    base = slugify(without_doctor_title(user.full_name)) or "doctor"
     for attempt in range(10):
         slug = base if attempt == 0 else f"{base}-{secrets.token_hex(3)}"
         try:
