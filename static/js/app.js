@@ -67,6 +67,16 @@
     var target = document.querySelector("[data-autofocus]");
     if (target) bringTo(target);
   });
+  // Form actions may end in "#section" so that, without JavaScript, a refused
+  // form's page opens at its section. With JavaScript, focus goes to the field
+  // in error instead, and the fragment would undo that (Chromium moves focus to
+  // a fragment's target after load, or clears it): send the form without it.
+  document.addEventListener("submit", function (event) {
+    var action = event.target.getAttribute("action") || "";
+    if (action.indexOf("#") > -1) {
+      event.target.setAttribute("action", action.split("#")[0]);
+    }
+  });
   // An error summary's link moves focus to the field, not only the view.
   document.addEventListener("click", function (event) {
     var link = event.target.closest(".error-summary a[href^='#']");
