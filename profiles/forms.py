@@ -180,12 +180,7 @@ class ClinicForm(CleanTextMixin, forms.ModelForm):
         except (TypeError, ValueError):
             return None
 
-    def clean(self):
-        cleaned = super().clean()
-        city, locality = cleaned.get("city"), cleaned.get("locality")
-        if city and locality and locality.city_id != city.pk:
-            self.add_error("locality", f"{locality.name} is not in {city.name}.")
-        return cleaned
+    # A locality of another city is refused by Clinic.clean(), at the field.
 
 
 class RejectForm(CleanTextMixin, forms.Form):

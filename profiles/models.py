@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -279,6 +280,12 @@ class Clinic(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """A clinic's locality is in its city (the profile form and admin both ask)."""
+        super().clean()
+        if self.city_id and self.locality_id and self.locality.city_id != self.city_id:
+            raise ValidationError({"locality": f"{self.locality.name} is not in {self.city.name}."})
 
 
 class DoctorDocument(models.Model):

@@ -89,7 +89,7 @@ def _error_summary(context):
             focus_section = section
         focused = False
         # In the order the fields appear, whichever check found the error.
-        for field_name in [name for name in form.fields if name in form.errors]:
+        for field_name in [key for key in form.fields if key in form.errors]:
             errors = form.errors[field_name]
             bound = form[field_name]
             target = _first_input_id(bound) or section

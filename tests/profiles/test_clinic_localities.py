@@ -121,3 +121,22 @@ def test_clinic_in_the_chosen_city_is_added(client_for, places):
 
     assert response.status_code == 302
     assert [(c.name, c.locality.name) for c in doctor.clinics.all()] == [("Lotus", "Banerwadi")]
+
+
+def test_clinic_model_refuses_a_locality_of_another_city_for_admin_too(places):
+    from django.core.exceptions import ValidationError
+
+    from profiles.models import Clinic
+
+    clinic = Clinic(
+        doctor=DoctorProfileFactory(),
+        name="X",
+        address="Y",
+        city=places["mumbai"],
+        locality=places["kothrud"],
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        clinic.full_clean()
+
+    assert refused.value.message_dict == {"locality": ["Kothrudpeth is not in Mumbaipur."]}

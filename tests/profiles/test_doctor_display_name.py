@@ -170,3 +170,23 @@ def test_migration_strips_stored_titles_and_the_search_documents_name_line():
     assert User.objects.get(pk=doctor.user_id).full_name == "Aditi Shetty"
     assert drishti.full_name == "Drishti Rao"
     assert without_doctor_title("Dr. Aditi Shetty") == "Aditi Shetty"
+
+
+def test_patient_notice_email_and_calendar_name_the_doctor_with_title(django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from appointments.notices import notify_accepted
+    from core.models import Notification
+
+    appointment = AppointmentFactory(doctor=verified_doctor(full_name="Meera Journey"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_accepted(appointment)
+
+    notice = Notification.objects.get(user=appointment.patient, kind="appointment.confirmed")
+    assert notice.title == "Dr. Meera Journey accepted your booking"
+    [email] = mail.outbox
+    assert "Dr. Meera Journey accepted your booking" in email.subject + email.body
+    [(_, ics, _)] = email.attachments
+    assert "with Dr. Meera Journey" in (ics if isinstance(ics, str) else ics.decode())
+    assert "Dr. Dr." not in email.body
