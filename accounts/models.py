@@ -1,3 +1,5 @@
+import re
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -5,6 +7,22 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 HONORIFICS = {"dr", "prof", "mr", "mrs", "ms"}
+# "Dr.", "Dr", "DR." (repeated, too) before a name; not the "Dr" of "Drishti".
+DOCTOR_TITLE_RE = re.compile(r"^(?:\s*dr\b\.?)+\s*", re.IGNORECASE)
+
+
+def without_doctor_title(name: str) -> str:
+    """A doctor's name as stored: "Dr. Asha Rao" -> "Asha Rao". Doctors sign up
+    with and without the title; it is added on display, by doctor_display_name."""
+    return DOCTOR_TITLE_RE.sub("", name or "").strip()
+
+
+def doctor_display_name(name: str) -> str:
+    """How a doctor is named everywhere (cards, pages, lists, emails, admin):
+    "Dr. " and the name, never "Dr. Dr."; "" without a name. The one place this
+    rule is written (DoctorProfile.display_name and User.get_full_name use it)."""
+    bare = without_doctor_title(name)
+    return f"Dr. {bare}" if bare else ""
 
 
 def normalize_email(email: str) -> str:
@@ -88,11 +106,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = normalize_email(self.email)
 
     def get_full_name(self):
+        if self.role == self.Role.DOCTOR:
+            return doctor_display_name(self.full_name) or self.email
         return self.full_name or self.email
 
     def get_short_name(self):
-        """How we greet someone: "Priya" for Priya Nair, but "Dr. Asha Rao" in full,
-        since "Dr." alone is not a name."""
+        """How we greet someone: "Priya" for Priya Nair, but a doctor as "Dr. Asha
+        Rao" in full, since "Dr." alone is not a name."""
+        if self.role == self.Role.DOCTOR:
+            return self.get_full_name()
         words = self.full_name.split()
         if not words:
             return self.email

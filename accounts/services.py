@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User, normalize_email
+from accounts.models import User, normalize_email, without_doctor_title
 from accounts.signals import user_registered
 from core import throttle as core_throttle
 
@@ -47,11 +47,11 @@ def user_register(*, email: str, password: str, role: str, full_name: str = "") 
     """
     if role not in (User.Role.PATIENT, User.Role.DOCTOR):
         raise ValueError(f"Self sign-up is for patients and doctors, not {role!r}.")
+    # A doctor's "Dr." is added on display (accounts.models.doctor_display_name).
+    full_name = without_doctor_title(full_name) if role == User.Role.DOCTOR else full_name.strip()
     try:
         with transaction.atomic():
-            user = User.objects.create_user(
-                email=email, password=password, role=role, full_name=full_name.strip()
-            )
+            user = User.objects.create_user(email=email, password=password, role=role, full_name=full_name)
             transaction.on_commit(lambda: user_registered.send(sender=User, user=user))
     except IntegrityError as error:
         raise EmailTaken(email) from error

@@ -60,7 +60,7 @@ def booking_refusal(*, patient, doctor, mode, now, moving=None) -> Refusal | Non
         if len(holds) >= settings.BOOKING_MAX_UNPAID_HOLDS:
             hold = holds[0]
             return Refusal(
-                f"You already have a video consultation with {hold.doctor.full_name} waiting for payment. "
+                f"You already have a video consultation with {hold.doctor.display_name} waiting for payment. "
                 "Pay for it or cancel it before booking another online consultation.",
                 hold=hold,
             )
@@ -79,7 +79,7 @@ def booking_refusal(*, patient, doctor, mode, now, moving=None) -> Refusal | Non
                 "can have with one doctor. Cancel one, or wait until one is over, to book another.",
                 counts["with_doctor"],
             )
-            % {"count": counts["with_doctor"], "doctor": doctor.full_name}
+            % {"count": counts["with_doctor"], "doctor": doctor.display_name}
         )
     total = settings.BOOKING_MAX_UPCOMING_TOTAL
     if counts["total"] >= total:

@@ -53,12 +53,12 @@ def ics_for(appointment, *, cancelled=False) -> str:
     event.add("dtstart", appointment.start)
     event.add("dtend", appointment.end)
     event.add("sequence", appointment.events.count())
-    event.add("summary", f"{appointment.get_mode_display()} with {appointment.doctor.full_name}")
+    event.add("summary", f"{appointment.get_mode_display()} with {appointment.doctor.display_name}")
     event.add("location", _where(appointment))
     doctor_time = when(appointment.start, zones.zone(appointment.doctor.time_zone))
     event.add(
         "description",
-        f"{appointment.get_mode_display()} with {appointment.doctor.full_name} at {doctor_time} "
+        f"{appointment.get_mode_display()} with {appointment.doctor.display_name} at {doctor_time} "
         f"({appointment.doctor.time_zone}, the doctor's time zone).",
     )
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -104,7 +104,7 @@ def _line(appointment, user):
 
 def notify_booked(appointment):
     patient, doctor_user = appointment.patient, appointment.doctor.user
-    doctor, status = appointment.doctor.full_name, appointment.status
+    doctor, status = appointment.doctor.display_name, appointment.status
     if status == "CONFIRMED":
         _send(
             patient,
@@ -153,7 +153,7 @@ def notify_accepted(appointment):
         patient,
         appointment,
         kind="appointment.confirmed",
-        title=f"{appointment.doctor.full_name} accepted your booking",
+        title=f"{appointment.doctor.display_name} accepted your booking",
         body=f"Your appointment is confirmed for {_line(appointment, patient)}.",
         ics=True,
     )
@@ -165,7 +165,7 @@ def notify_declined(appointment, *, reason):
         patient,
         appointment,
         kind="appointment.declined",
-        title=f"{appointment.doctor.full_name} could not take your booking",
+        title=f"{appointment.doctor.display_name} could not take your booking",
         body=f"Your request for {_line(appointment, patient)} was declined. Reason: {reason}",
     )
 
@@ -173,7 +173,7 @@ def notify_declined(appointment, *, reason):
 def notify_cancelled(appointment, *, by_doctor, reason):
     patient, doctor_user = appointment.patient, appointment.doctor.user
     other = patient if by_doctor else doctor_user
-    who = appointment.doctor.full_name if by_doctor else patient.get_full_name()
+    who = appointment.doctor.display_name if by_doctor else patient.get_full_name()
     for user in (patient, doctor_user):
         _send(
             user,
@@ -224,7 +224,7 @@ def schedule_reminders(appointment, *, now=None):
         notify(
             user=patient,
             kind=f"appointment.reminder.{label}",
-            title=f"Reminder: {appointment.doctor.full_name} {'tomorrow' if label == '24h' else 'in 1 hour'}",
+            title=f"Reminder: {appointment.doctor.display_name} {'tomorrow' if label == '24h' else 'in 1 hour'}",
             body=f"Your appointment is {_line(appointment, patient)}.",
             url=reverse("appointments:detail", args=[appointment.pk]),
             send_after=send_at,

@@ -173,7 +173,7 @@ class DoctorProfileAdmin(admin.ModelAdmin):
     """Pending doctors first, longest waiting first; approve or reject one or many."""
 
     list_display = (
-        "full_name",
+        "name",
         "status",
         "verified",
         "registration_number",
@@ -238,6 +238,10 @@ class DoctorProfileAdmin(admin.ModelAdmin):
     def get_ordering(self, request):
         # Not `ordering`: admin's checks accept only model fields there, not annotations.
         return ["queue_rank", F("submitted_at").asc(nulls_last=True), "full_name"]
+
+    @admin.display(description="name", ordering="full_name")
+    def name(self, obj):
+        return obj.display_name
 
     @admin.display(description="verified", boolean=True, ordering="status")
     def verified(self, obj):

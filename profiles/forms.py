@@ -1,7 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils import timezone
 
+from accounts.models import without_doctor_title
 from core.forms import CleanTextMixin
 from core.uploads import detect_document, square_thumbnail
 from profiles.models import (
@@ -67,6 +69,7 @@ class DoctorProfileForm(CleanTextMixin, forms.ModelForm):
             "time_zone": "Time zone",
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {"full_name": "As on your medical registration. Patients see “Dr.” before it."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,6 +77,13 @@ class DoctorProfileForm(CleanTextMixin, forms.ModelForm):
             for name in DoctorProfile.VERIFICATION_FIELDS:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Locked while verification is pending."
+
+    def clean_full_name(self):
+        # "Dr." is added on display: typed or not, it is not part of the name.
+        name = without_doctor_title(self.cleaned_data.get("full_name", ""))
+        if not name:
+            raise ValidationError("Please enter your name as on your medical registration.")
+        return name
 
     def clean_practising_since(self):
         year = self.cleaned_data.get("practising_since")
@@ -134,16 +144,43 @@ class ClinicForm(CleanTextMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["locality"].queryset = Locality.objects.select_related("city")
-        self.fields["locality"].label_from_instance = lambda loc: f"{loc.name} ({loc.city.name})"
-        self.fields["city"].queryset = City.objects.all()
+        city_field, locality_field = self.fields["city"], self.fields["locality"]
+        city_field.queryset = City.objects.all()
+        # Choosing a city brings its localities (HTMX swaps the locality field;
+        # without JavaScript a "Show localities" button re-renders the form).
+        city_field.widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("profiles:clinic_localities"),
+                "hx-target": "#clinic-locality",
+                "hx-swap": "outerHTML",
+                "aria-controls": "id_locality",
+            }
+        )
+        city_field.template_name = "profiles/partials/clinic_city_field.html"
+        locality_field.template_name = "profiles/partials/clinic_locality_field.html"
+        # Any locality validates, so that one of another city is refused in
+        # clean() with a message naming both; the list shows the chosen city's.
+        locality_field.queryset = Locality.objects.all()
+        self.chosen_city = self._chosen_city()
+        if self.chosen_city is None:
+            locality_field.widget.choices = [("", "Choose a city first")]
+            locality_field.help_text = "Choose the city first: its localities appear here."
+        else:
+            locality_field.widget.choices = [("", "---------")] + [
+                (loc.pk, loc.name)
+                for loc in Locality.objects.filter(city=self.chosen_city).only("pk", "name")
+            ]
 
-    def clean(self):
-        cleaned = super().clean()
-        city, locality = cleaned.get("city"), cleaned.get("locality")
-        if city and locality and locality.city_id != city.pk:
-            self.add_error("locality", f"{locality.name} is not in {city.name}.")
-        return cleaned
+    def _chosen_city(self):
+        value = self["city"].value()
+        if isinstance(value, City):
+            return value
+        try:
+            return City.objects.filter(pk=int(value)).first() if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+    # A locality of another city is refused by Clinic.clean(), at the field.
 
 
 class RejectForm(CleanTextMixin, forms.Form):

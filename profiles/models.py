@@ -1,8 +1,10 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from accounts.models import doctor_display_name, without_doctor_title
 from core import zones
 from core.storage import private_storage
 
@@ -184,7 +186,18 @@ class DoctorProfile(models.Model):
         ]
 
     def __str__(self):
-        return self.full_name or self.user.email
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        # Stored without "Dr.", whoever writes it (sign-up, the form, admin, demo
+        # data): display_name adds it, so no page shows "Dr. Dr." or a bare name.
+        self.full_name = without_doctor_title(self.full_name)
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        """The doctor's name as every page, list, email and admin shows it: "Dr. Asha Rao"."""
+        return doctor_display_name(self.full_name) or self.user.email
 
     @property
     def is_verified(self):
@@ -267,6 +280,12 @@ class Clinic(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """A clinic's locality is in its city (the profile form and admin both ask)."""
+        super().clean()
+        if self.city_id and self.locality_id and self.locality.city_id != self.city_id:
+            raise ValidationError({"locality": f"{self.locality.name} is not in {self.city.name}."})
 
 
 class DoctorDocument(models.Model):

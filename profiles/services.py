@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import User
+from accounts.models import User, without_doctor_title
 from core.audit import audit_record
 from core.notifications import notify
 from profiles.models import Clinic, DoctorDocument, DoctorProfile, Mode, PatientProfile, Qualification
@@ -56,7 +56,7 @@ def profile_ensure(*, user):
 
 def _create_doctor_profile(user):
     # Names in other scripts slugify to nothing; they still get a readable, unique slug.
-    base = slugify(user.full_name.removeprefix("Dr.").removeprefix("Dr ")) or "doctor"
+    base = slugify(without_doctor_title(user.full_name)) or "doctor"
     for attempt in range(10):
         slug = base if attempt == 0 else f"{base}-{secrets.token_hex(3)}"
         try:
@@ -252,40 +252,57 @@ def doctor_clinic_remove(*, profile, clinic, archive):
 # --- Verification -----------------------------------------------------------------------
 
 
-def doctor_missing_requirements(profile) -> list[str]:
+class Requirement(str):
+    """One thing that stops a submission, in words for the doctor (it is that
+    string), and `where`: the profile form field or the page section where it
+    is fixed, so the page can link to it."""
+
+    where: str
+
+    def __new__(cls, text, where=""):
+        requirement = super().__new__(cls, text)
+        requirement.where = where
+        return requirement
+
+
+def doctor_missing_requirements(profile) -> list[Requirement]:
     """What still stops this profile from being submitted, in words for the doctor."""
     missing = []
+
+    def need(text, where=""):
+        missing.append(Requirement(text, where))
+
     # Staff review the doctor behind an address we have reached at least once.
     if not profile.user.email_verified:
-        missing.append("a confirmed email address (open the link we emailed you)")
+        need("a confirmed email address (open the link we emailed you)")
     if not profile.full_name.strip():
-        missing.append("your full name")
+        need("your full name", "full_name")
     if not profile.specialties.exists():
-        missing.append("at least one specialty")
+        need("at least one specialty", "specialties")
     if not profile.qualifications.exists():
-        missing.append("at least one qualification")
+        need("at least one qualification", "qualifications")
     if not profile.registration_number.strip():
-        missing.append("your medical registration number")
+        need("your medical registration number", "registration_number")
     if not profile.registration_council.strip():
-        missing.append("your registration council")
+        need("your registration council", "registration_council")
     if not profile.practising_since:
-        missing.append("the year you started practising")
+        need("the year you started practising", "practising_since")
     if not profile.languages.exists():
-        missing.append("the languages you consult in")
+        need("the languages you consult in", "languages")
     if not profile.modes:
-        missing.append("a consultation type (online, clinic visits or both)")
-    for mode, fee in (
-        (Mode.ONLINE, "your fee for online consultations"),
-        (Mode.IN_PERSON, "your fee for clinic visits"),
+        need("a consultation type (online, clinic visits or both)", "offers_online")
+    for mode, fee, field in (
+        (Mode.ONLINE, "your fee for online consultations", "fee_online"),
+        (Mode.IN_PERSON, "your fee for clinic visits", "fee_in_person"),
     ):
         if profile.offers(mode) and not profile.fee(mode):
-            missing.append(fee)
+            need(fee, field)
     if profile.offers(Mode.IN_PERSON) and not profile.clinics.exists():
-        missing.append("a clinic where you see patients")
+        need("a clinic where you see patients", "clinics")
     uploaded = set(profile.documents.values_list("kind", flat=True))
     for kind in DoctorDocument.Kind:
         if kind.value not in uploaded:
-            missing.append(f"your {kind.label.lower()}")
+            need(f"your {kind.label.lower()}", "documents")
     return missing
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
         name="qualification_remove",
     ),
     path("doctor/profile/clinics/", views.doctor_clinic_add, name="clinic_add"),
+    path("doctor/profile/clinics/localities/", views.doctor_clinic_localities, name="clinic_localities"),
     path("doctor/profile/documents/", views.doctor_document_upload, name="document_upload"),
     path("doctor/profile/submit/", views.doctor_submit, name="doctor_submit"),
     path("documents/doctor/<int:pk>/", views.doctor_document_download, name="document_download"),

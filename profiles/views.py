@@ -1,8 +1,8 @@
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import doctor_required, patient_required
 from core.files import deny_private_file, serve_private_file
@@ -31,7 +31,24 @@ def doctor_page(request, slug):
 # --- Doctor onboarding -------------------------------------------------------------
 
 
-def _onboarding(request, *, status=200, **forms):
+# The page's forms in the order of their sections: (section id, context name).
+ONBOARDING_SECTIONS = (
+    ("photo", "photo_form"),
+    ("details", "form"),
+    ("qualifications", "qualification_form"),
+    ("clinics", "clinic_form"),
+    ("documents", "document_form"),
+)
+# Where a missing requirement is fixed when it is not a field of the details form.
+REQUIREMENT_TARGETS = {"qualifications": "id_degree", "clinics": "id_name", "documents": "id_kind"}
+
+
+def _onboarding(request, *, status=200, focus="", **forms):
+    """The onboarding page. After a refused form or an early submission it
+    opens with an error summary at the top linking to each problem, the
+    section concerned open, and focus (static/js/app.js) on the first field in
+    error, or on the section or the summary when no field is to blame; each
+    form's action names its section, so without JavaScript the page opens there."""
     services.profile_ensure(user=request.user)
     profile = selectors.doctor_for_onboarding(user=request.user)
     context = {
@@ -45,7 +62,57 @@ def _onboarding(request, *, status=200, **forms):
         "documents": {d.kind: d for d in profile.documents.all()},
         "document_kinds": DoctorDocument.Kind.choices,
     }
+    problems, focus_section = _error_summary(context)
+    missing = context["missing"] or []
+    wanted = {requirement.where for requirement in missing}
+    context.update(
+        problems=problems,
+        missing_links=[(_requirement_href(context["form"], r), r) for r in missing],
+        focus_section=focus_section or ("error-summary" if missing else ""),
+        open_qualification="qualifications" in wanted or focus_section == "qualifications",
+        open_clinic="clinics" in wanted or focus_section == "clinics" or focus == "clinics",
+    )
     return render(request, "profiles/doctor_profile.html", context, status=status)
+
+
+def _error_summary(context):
+    """[(href, message)] for every error of the refused form, and the section to
+    focus when no field is to blame (a field in error gets data-autofocus)."""
+    problems, focus_section = [], ""
+    for section, name in ONBOARDING_SECTIONS:
+        form = context[name]
+        if not form.is_bound or not form.errors:
+            continue
+        general = [e for key, errors in form.errors.items() if key not in form.fields for e in errors]
+        if general:
+            problems += [(f"#{section}", str(error)) for error in general]
+            focus_section = section
+        focused = False
+        # In the order the fields appear, whichever check found the error.
+        for field_name in [key for key in form.fields if key in form.errors]:
+            errors = form.errors[field_name]
+            bound = form[field_name]
+            target = _first_input_id(bound) or section
+            problems += [(f"#{target}", f"{bound.label}: {error}") for error in errors]
+            if not focused:
+                form.fields[field_name].widget.attrs["data-autofocus"] = ""
+                focused = True
+        if focused:
+            focus_section = ""
+    return problems, focus_section
+
+
+def _first_input_id(bound):
+    """The id of the field's first input: the field's own, or its first checkbox's."""
+    subwidgets = bound.subwidgets
+    return subwidgets[0].id_for_label if subwidgets else ""
+
+
+def _requirement_href(form, requirement):
+    where = requirement.where
+    if where in form.fields:
+        return f"#{_first_input_id(form[where]) or 'details'}"
+    return f"#{REQUIREMENT_TARGETS[where]}" if where in REQUIREMENT_TARGETS else ""
 
 
 def _back_to(section):
@@ -117,6 +184,12 @@ def doctor_qualification_remove(request, pk):
 @doctor_required
 @require_POST
 def doctor_clinic_add(request):
+    if request.POST.get("show_localities"):
+        # Without JavaScript, "Show localities" brings the chosen city's list.
+        fields = ("name", "address", "city", "phone")
+        form = ClinicForm(initial={name: request.POST.get(name, "") for name in fields})
+        form.fields["locality"].widget.attrs["data-autofocus"] = ""
+        return _onboarding(request, clinic_form=form, focus="clinics")
     form = ClinicForm(request.POST)
     if not form.is_valid():
         return _onboarding(request, clinic_form=form, status=400)
@@ -124,6 +197,14 @@ def doctor_clinic_add(request):
     services.doctor_clinic_add(profile=_my_profile(request), **data)
     messages.success(request, f"{data['name']} added.")
     return _back_to("clinics")
+
+
+@doctor_required
+@require_GET
+def doctor_clinic_localities(request):
+    """The clinic form's locality field for the city chosen (an HTMX fragment)."""
+    form = ClinicForm(initial={"city": request.GET.get("city", "")})
+    return HttpResponse(form["locality"].as_field_group())
 
 
 @doctor_required

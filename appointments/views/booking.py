@@ -233,7 +233,7 @@ def _not_bookable(request, appointment):
     there is no calendar to move to. Say so on the appointment's page."""
     messages.error(
         request,
-        f"{appointment.doctor.full_name} is not taking bookings at the moment, so this appointment "
+        f"{appointment.doctor.display_name} is not taking bookings at the moment, so this appointment "
         "cannot be moved. It stays as it is.",
     )
     return redirect("appointments:detail", pk=appointment.pk)

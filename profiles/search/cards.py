@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from accounts.models import doctor_display_name
 from core import zones
 from core.templatetags.ui import avatar_class, initials, rupees
 from profiles.models import Clinic, DoctorProfile, Mode
@@ -152,7 +153,9 @@ class _CardBuilder:
             next_in_person,
         ) = row
         reference = self.reference
-        card = DoctorCard(pk=row[0], name=name, url=reverse("profiles:doctor_page", args=[slug]))
+        card = DoctorCard(
+            pk=row[0], name=doctor_display_name(name), url=reverse("profiles:doctor_page", args=[slug])
+        )
         if photo:
             card.photo_url = self.photo_url(photo)
         else:

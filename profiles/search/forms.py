@@ -8,6 +8,7 @@ a search never ends in an error page.
 from urllib.parse import urlencode
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
@@ -190,15 +191,17 @@ class DoctorSearchForm(forms.Form):
             '<option value="{}"{}>{}</option>',
             ((value, " selected" if str(value) == current else "", label) for value, label in field.choices),
         )
-        attrs = " disabled" if field.widget.attrs.get("disabled") else ""
+        # Attributes through flatatt (escaped once, safe): pasted into format_html as
+        # a plain string, they were escaped a second time (aria-describedby="&quot;...").
+        attrs = {"disabled": bool(field.widget.attrs.get("disabled"))}
         described = [f"{bound.auto_id}_helptext"] if field.help_text else []
         if bound.errors:
-            attrs += ' aria-invalid="true"'
+            attrs["aria-invalid"] = "true"
             described.append(f"{bound.auto_id}_error")
         if described:
-            attrs += format_html(' aria-describedby="{}"', " ".join(described))
+            attrs["aria-describedby"] = " ".join(described)
         return format_html(
-            '<select name="{}" id="{}"{}>{}</select>', bound.html_name, bound.auto_id, attrs, options
+            '<select name="{}" id="{}"{}>{}</select>', bound.html_name, bound.auto_id, flatatt(attrs), options
         )
 
     @cached_property

@@ -122,6 +122,41 @@
     if (again) again.focus();
   });
 
+  // After a refused form the server marks where the user should be: the first
+  // field in error, or the section or summary that explains the problem.
+  function bringTo(target) {
+    var details = target.closest("details");
+    if (details) details.open = true;
+    (target.closest(".field") || target).scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var target = document.querySelector("[data-autofocus]");
+    if (target) bringTo(target);
+  });
+  // Form actions may end in "#section" so that, without JavaScript, a refused
+  // form's page opens at its section. With JavaScript, focus goes to the field
+  // in error instead, and the fragment would undo that (Chromium moves focus to
+  // a fragment's target after load, or clears it): send the form without it.
+  document.addEventListener("submit", function (event) {
+    var action = event.target.getAttribute("action") || "";
+    if (action.indexOf("#") > -1) {
+      event.target.setAttribute("action", action.split("#")[0]);
+    }
+  });
+  // An error summary's link moves focus to the field, not only the view.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) return;
+    event.preventDefault();
+    if (!target.matches("input, select, textarea, button, a[href], [tabindex]")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    bringTo(target);
+  });
+
   // Close the account menu when clicking elsewhere or pressing Escape.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {

@@ -50,10 +50,15 @@ def test_doctor_onboards_staff_approves_doctor_sees_badge(
     expect(page).to_have_url(url("/doctor/"))
     page.get_by_role("link", name="Complete your profile").click()
 
-    # Submitting too early lists what is missing.
+    # Submitting too early lists what is missing at the top, focused, each item
+    # a link that takes focus to its field (issue 10, point 6).
     page.get_by_role("button", name="Submit for verification").click()
-    expect(page.get_by_role("alert")).to_contain_text("at least one specialty")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("at least one specialty")
     screenshot(page, "onboarding-missing", variants=True)
+    summary.get_by_role("link", name="your medical registration number").click()
+    expect(page.get_by_label("Registration number")).to_be_focused()
 
     # Details.
     page.get_by_label("Registration number").fill("MMC-2010-4711")
@@ -82,12 +87,23 @@ def test_doctor_onboards_staff_approves_doctor_sees_badge(
     page.get_by_text("Add a clinic").click()
     page.get_by_label("Clinic name").fill("Rao Skin Clinic")
     page.get_by_label("Address").fill("14 Karve Road")
+    # The localities follow the city, swapped in by HTMX (point 7).
+    expect(page.get_by_label("Locality")).to_have_text("Choose a city first")
     page.get_by_role("combobox", name="City", exact=True).select_option(label="Pune")
-    page.get_by_label("Locality").select_option(label="Kothrud (Pune)")
+    page.get_by_label("Locality").select_option(label="Kothrud")
+    screenshot(page, "onboarding-clinic-localities", variants=True)
     page.get_by_role("button", name="Add clinic").click()
 
-    # Documents.
+    # Documents. A file that is not what its name says is refused: the page
+    # opens at the upload with the file field focused.
     document = tmp_path / "certificate.pdf"
+    document.write_bytes(b"Not a PDF at all, whatever the name says.")
+    page.get_by_role("combobox", name="Document", exact=True).select_option(label="Degree certificate")
+    page.get_by_label(re.compile(r"^File")).set_input_files(document)
+    page.get_by_role("button", name="Upload document").click()
+    expect(page.get_by_label(re.compile(r"^File"))).to_be_focused()
+    expect(page.locator("#error-summary")).to_contain_text("none of those")
+    screenshot(page, "onboarding-upload-refused", variants=True)
     document.write_bytes(MINIMAL_PDF)
     for label in ["Medical registration certificate", "Degree certificate", "Government ID"]:
         page.get_by_role("combobox", name="Document", exact=True).select_option(label=label)

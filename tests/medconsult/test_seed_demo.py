@@ -152,7 +152,9 @@ def test_seed_demo_every_doctor_profile_is_complete(seeded, settings):
     for doctor in doctors:
         # The same checklist a real doctor must pass before submitting.
         assert doctor_missing_requirements(doctor) == [], doctor.full_name
-        assert doctor.full_name.startswith("Dr. ")
+        # Stored without the title, shown with it (accounts.models.doctor_display_name).
+        assert not doctor.full_name.startswith("Dr")
+        assert doctor.display_name == f"Dr. {doctor.full_name}"
         assert doctor.gender
         assert 1 <= doctor.specialties.count() <= 3
         assert 1 <= doctor.languages.count() <= 3
@@ -200,7 +202,8 @@ def test_seed_demo_some_doctors_have_square_jpeg_photos(seeded, settings):
 def test_seed_demo_demo_doctor_is_a_verified_dermatologist_in_pune(seeded):
     asha = DoctorProfile.objects.get(user__email="doctor@medconsult.local")
 
-    assert asha.full_name == "Dr. Asha Rao"
+    assert asha.full_name == "Asha Rao"
+    assert asha.display_name == "Dr. Asha Rao"
     assert asha.status == Status.VERIFIED
     assert [s.name for s in asha.specialties.all()] == ["Dermatologist"]
     assert {c.city.name for c in asha.clinics.all()} == {"Pune"}

@@ -27,7 +27,8 @@ def test_with_bookable_annotates_every_doctor_by_the_same_rule():
 
     flags = dict(DoctorProfile.objects.with_bookable().values_list("full_name", "is_bookable"))
 
-    assert flags == {"Dr. Bookable": True, "Dr. Deactivated": False, "Dr. Draft": False}
+    # Names are stored without "Dr." (added on display).
+    assert flags == {"Bookable": True, "Deactivated": False, "Draft": False}
 
 
 def test_offers_and_fee_follow_the_doctor_offer_per_mode():

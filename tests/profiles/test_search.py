@@ -84,7 +84,7 @@ def test_search_text_holds_name_specialty_synonyms_clinic_locality_and_city():
 
     doctor.refresh_from_db()
     lines = doctor.search_text.splitlines()
-    assert lines[:2] == ["Dr. Asha Rao", "Dermatologist"]
+    assert lines[:2] == ["Asha Rao", "Dermatologist"]
     assert "rash" in lines[2]
     assert "acne" in lines[2]
     assert lines[3:] == ["Skin First Clinic", "Kothrud", "Pune"]
@@ -99,7 +99,7 @@ def test_search_text_follows_name_and_specialty_changes():
     )
 
     doctor.refresh_from_db()
-    assert doctor.search_text.startswith("Dr. Asha Kulkarni\nCardiologist\n")
+    assert doctor.search_text.startswith("Asha Kulkarni\nCardiologist\n")
     assert "Rao" not in doctor.search_text
     assert "Dermatologist" not in doctor.search_text
 
@@ -128,7 +128,7 @@ def test_search_text_is_written_on_verification():
     services.doctor_verify(profile=doctor, actor=AdminFactory())
 
     doctor.refresh_from_db()
-    assert doctor.search_text.startswith("Dr. Meera Pillai\nDermatologist")
+    assert doctor.search_text.startswith("Meera Pillai\nDermatologist")
 
 
 def test_search_finds_a_doctor_after_a_name_change(client):
