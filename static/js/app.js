@@ -111,6 +111,11 @@
     var remembered = activated;
     activated = null;
     if (!remembered.hadFocus) return;
+    // htmx keeps focus on a swapped element with the same id, and the user may
+    // already have moved on (an arrow key during the settle): only pick up a
+    // focus that fell to the page itself.
+    var current = document.activeElement;
+    if (current && current !== document.body && document.contains(current)) return;
     var again = document.getElementById(remembered.id);
     if (!again && remembered.list) {
       var label = remembered.list.getAttribute("aria-label");

@@ -159,7 +159,7 @@ def test_migration_strips_stored_titles_and_the_search_documents_name_line():
     )
     User.objects.filter(pk=doctor.user_id).update(full_name="Dr. Aditi Shetty")
     drishti = DoctorProfileFactory(full_name="Drishti Rao")
-    migration = importlib.import_module("profiles.migrations.0009_doctor_names_without_title")
+    migration = importlib.import_module("profiles.migrations.0010_doctor_names_without_title")
 
     migration.strip_titles(apps, None)
 
