@@ -80,6 +80,9 @@ def book(request, slug):
             return _refused(request, doctor, str(error))
         else:
             messages.success(request, _booked_message(appointment))
+            if appointment.status == appointment.Status.PENDING_PAYMENT:
+                # Payments' page (a URL, not an import: payments stands above appointments).
+                return redirect("payments:pay", pk=appointment.pk)
             return redirect("appointments:detail", pk=appointment.pk)
     context = {
         "doctor": doctor,
