@@ -300,15 +300,23 @@ def _apply_entity(entity, *, now) -> str:
 def _refund_event(processed):
     def handle(payload, *, now) -> str:
         entity = (payload.get("refund") or {}).get("entity") or {}
+        # By Razorpay's id; else by the receipt we sent (our idempotency key), for a
+        # webhook that overtakes the API answer we had not stored yet.
+        found = Q(razorpay_refund_id=entity.get("id"))
+        if entity.get("receipt"):
+            found |= Q(idempotency_key=entity["receipt"], razorpay_refund_id="")
         refund = (
             Refund.objects.select_for_update()
             .select_related("payment__appointment__patient")
-            .filter(razorpay_refund_id=entity.get("id"))
+            .filter(found)
             .first()
         )
         if refund is None:
             logger.warning("Refund event for a refund we do not know: %s", entity.get("id"))
             return f"unknown refund {entity.get('id')}"
+        if not refund.razorpay_refund_id:
+            refund.razorpay_refund_id = entity.get("id", "")
+            refund.save(update_fields=["razorpay_refund_id", "updated_at"])
         if processed:
             return _refund_processed(refund, now=now)
         return _refund_failed(refund, reason=entity.get("error_description") or "refund failed", now=now)
@@ -498,11 +506,12 @@ def refund_for_cancellation(*, appointment, actor, at, now=None) -> Refund | Non
         amount = refund_due(payment.appointment, actor=actor, at=at)
         if amount <= 0:
             return None
-        reason = (
-            "You cancelled the appointment."
-            if actor is not None and actor.pk == appointment.patient_id
-            else "The appointment was cancelled."
-        )
+        if actor is not None and actor.pk == appointment.patient_id:
+            reason = "You cancelled the appointment."
+        elif actor is not None and actor.pk == payment.appointment.doctor.user_id:
+            reason = f"{payment.appointment.doctor.full_name} cancelled the appointment."
+        else:
+            reason = "The appointment was cancelled."
         return _refund_create(payment, amount=amount, reason=reason, now=now)
 
 

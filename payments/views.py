@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import doctor_required, patient_required
 from appointments.models import Appointment
-from appointments.refund_policy import policy_lines
 from payments import selectors, services
 from payments.gateway import FakeGateway
 
@@ -69,7 +68,6 @@ def pay(request, pk):
         "appointment": appointment,
         "payment": payment,
         "error": error,
-        "policy": policy_lines(),
         "seconds_left": max(int((appointment.hold_expires_at - now).total_seconds()), 0),
         "razorpay": real,
         "key_id": settings.RAZORPAY_KEY_ID,

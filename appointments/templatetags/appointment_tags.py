@@ -50,3 +50,12 @@ def status_label(value) -> str:
     from appointments.models import Appointment
 
     return Appointment.Status(value).label if value in Appointment.Status.values else value
+
+
+@register.inclusion_tag("payments/partials/refund_policy.html")
+def refund_policy():
+    """The refund policy in two lines, from the settings that decide it: `{% refund_policy %}`
+    on any page (the payment page, the Terms page)."""
+    from appointments.refund_policy import policy_lines
+
+    return {"policy": policy_lines()}

@@ -7,12 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import patient_required
 from appointments import selectors, services
 from appointments.forms import BookForm, PickerQuery, ReasonForm, RescheduleForm
 from appointments.picker import build_picker
+from appointments.refund_policy import policy_lines, refund_due
 from core.throttle import limit_posts
 from profiles.models import DoctorProfile
 
@@ -133,6 +135,9 @@ def appointment_detail(request, pk):
         "reason_form": ReasonForm(),
         "actions": services.available_actions(appointment, request.user),
         "too_late_to_change": not is_doctor and services.patient_too_late(appointment),
+        # What cancelling now would give back, stated on the cancel step.
+        "refund_if_cancelled": refund_due(appointment, actor=request.user, at=timezone.now()),
+        "policy": policy_lines(),
     }
     return render(request, "appointments/detail.html", context)
 

@@ -101,7 +101,11 @@ def test_refund_api_failure_is_retried_once_razorpay_answers(
 
         sent = api.calls[-1].request
         assert sent.headers["X-Refund-Idempotency"] == refund.idempotency_key
-        assert json.loads(sent.body) == {"amount": paid.amount, "speed": "normal", "receipt": refund.idempotency_key}
+        assert json.loads(sent.body) == {
+            "amount": paid.amount,
+            "speed": "normal",
+            "receipt": refund.idempotency_key,
+        }
     refund.refresh_from_db()
     assert (refund.attempts, refund.razorpay_refund_id) == (2, "rfnd_Real0001")
 
@@ -146,3 +150,20 @@ def test_refund_failed_is_retried_with_a_new_key_then_left_to_staff(
     refund.refresh_from_db()
     assert (refund.status, refund.failures) == (Refund.Status.FAILED, services.MAX_REFUND_FAILURES)
     assert Notification.objects.filter(user=payer, kind="payment.refund_delayed").count() == 1
+
+
+def test_refund_processed_that_overtakes_the_api_answer_is_matched_by_our_receipt(client, paid, payer):
+    from django.db import transaction
+
+    with transaction.atomic():
+        locked = type(paid).objects.select_for_update().get(pk=paid.pk)
+        refund = services._refund_create(locked, amount=paid.amount, reason="Test.", now=timezone.now())
+    body = event_body("refund.processed", refund=refund)
+    body = body.replace(b'"receipt": null', b'"receipt": "%s"' % refund.idempotency_key.encode())
+    body = body.replace(b'"id": ""', b'"id": "rfnd_Early0001"')
+
+    response = post_webhook(client, body, event_id="evt_early")
+
+    assert response.status_code == 200
+    refund.refresh_from_db()
+    assert (refund.status, refund.razorpay_refund_id) == (Refund.Status.PROCESSED, "rfnd_Early0001")
