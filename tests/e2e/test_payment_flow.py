@@ -118,6 +118,12 @@ def test_patient_pays_another_fails_and_the_doctor_refunds(page, url, screenshot
     deliver_fake_webhooks()  # Razorpay's refund.processed
     refund.refresh_from_db()
     assert refund.status == Refund.Status.PROCESSED
+    page.goto(url("/doctor/"))
+    page.get_by_role("link", name=re.compile("Earnings")).click()
+    row = page.locator("tbody tr").first
+    expect(row).to_contain_text("₹500")
+    expect(row.locator("td").nth(0)).to_contain_text("1")
+    screenshot(page, "doctor-earnings", variants=True)
 
     log_in(page, url, priya.email)
     page.goto(url(f"/appointments/{paid.pk}/"))
