@@ -183,3 +183,22 @@ def test_webhook_get_is_not_allowed(client):
     from django.urls import reverse
 
     assert client.get(reverse("payments:webhook")).status_code == 405
+
+
+def test_webhook_without_an_event_id_is_still_recognised_when_replayed(client, payment, payer):
+    from django.conf import settings
+    from django.urls import reverse
+
+    from payments.gateway import sign
+
+    body = event_body("payment.captured", payment=payment)
+    headers = {"HTTP_X_RAZORPAY_SIGNATURE": sign(body, settings.RAZORPAY_WEBHOOK_SECRET)}
+
+    for _ in range(2):
+        response = client.post(
+            reverse("payments:webhook"), data=body, content_type="application/json", **headers
+        )
+        assert response.status_code == 200
+
+    assert WebhookEvent.objects.count() == 1
+    assert WebhookEvent.objects.get().event_id.startswith("sha256:")
