@@ -112,6 +112,9 @@ class RazorpayGateway:
         answer = _call("order payments", sdk_client().order.payments, order_id)
         return answer.get("items", [])
 
+    def fetch_refund(self, *, payment_id: str, refund_id: str) -> dict:
+        return _call("refund fetch", sdk_client().payment.fetch_refund_id, payment_id, refund_id)
+
     def refund(self, *, payment_id: str, amount: int, idempotency_key: str, receipt: str) -> dict:
         # The options as a dict: the SDK's positional integer form sends the wrong body.
         return _call(
@@ -166,6 +169,9 @@ class FakeGateway:
         }
         transaction.on_commit(lambda: queue_webhook("refund.processed", {"refund": {"entity": entity}}))
         return {**entity, "status": "pending"}
+
+    def fetch_refund(self, *, payment_id: str, refund_id: str) -> dict:
+        return {"id": refund_id, "entity": "refund", "payment_id": payment_id, "status": "processed"}
 
     # The fake checkout page's buttons.
 

@@ -39,6 +39,8 @@ STALE_ORDER = timedelta(minutes=15)
 # Orders older than this are no longer asked about: Razorpay refunds an
 # authorised payment that was never captured by itself.
 ORDER_HORIZON = timedelta(days=3)
+# A refund the gateway accepted but no webhook has settled after this long is asked about.
+UNSETTLED_REFUND = timedelta(hours=6)
 # After this many `refund.failed`, a refund is left FAILED for staff to handle.
 MAX_REFUND_FAILURES = 3
 
@@ -540,9 +542,10 @@ def reconcile(*, now=None) -> dict:
     2. Captured payments whose appointment is cancelled or expired and that have
        no Refund: write it (policy for a paid cancellation, in full otherwise).
     3. Pending refunds the gateway has not accepted yet, when due: send them.
+    4. Refunds it accepted long ago that no webhook settled: ask, and settle them.
     """
     now = now or timezone.now()
-    counts = {"orders": 0, "refunds_created": 0, "refunds_sent": 0}
+    counts = {"orders": 0, "refunds_created": 0, "refunds_sent": 0, "refunds_settled": 0}
     stale = Payment.objects.filter(
         status__in=[Payment.Status.CREATED, Payment.Status.FAILED, Payment.Status.AUTHORIZED],
         created_at__lte=now - STALE_ORDER,
@@ -593,6 +596,22 @@ def reconcile(*, now=None) -> dict:
     )
     for pk in due.values_list("pk", flat=True):
         counts["refunds_sent"] += refund_submit(pk, now=now)
+    unsettled = Refund.objects.filter(
+        status=Refund.Status.PENDING, updated_at__lte=now - UNSETTLED_REFUND
+    ).exclude(razorpay_refund_id="")
+    for refund in unsettled.select_related("payment"):
+        try:
+            entity = gateway().fetch_refund(
+                payment_id=refund.payment.payment_id, refund_id=refund.razorpay_refund_id
+            )
+        except GatewayError:
+            continue
+        if entity.get("status") in ("processed", "failed"):
+            with transaction.atomic():
+                _refund_event(processed=entity["status"] == "processed")(
+                    {"refund": {"entity": entity}}, now=now
+                )
+            counts["refunds_settled"] += 1
     return counts
 
 

@@ -80,3 +80,28 @@ def test_reconcile_creates_the_refund_a_failed_receiver_missed(payment, online_d
 def test_reconcile_runs_in_the_periodic_loop():
     assert "reconcile_payments" in dict(JOBS)
     assert "deliver_fake_webhooks" in dict(JOBS)
+
+
+def test_reconcile_settles_a_refund_whose_webhook_was_lost(payment, settings):
+    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.CAPTURED, payment_id="pay_R")
+    refund = Refund.objects.create(
+        payment=payment,
+        amount=payment.amount,
+        reason="Test.",
+        idempotency_key="key-lost",
+        razorpay_refund_id="rfnd_Lost1",
+    )
+    Refund.objects.filter(pk=refund.pk).update(updated_at=timezone.now() - timedelta(hours=7))
+    settings.PAYMENT_GATEWAY = "razorpay"
+    with responses.RequestsMock() as api:
+        api.get(
+            f"{RAZORPAY_API}/payments/pay_R/refunds/rfnd_Lost1",
+            json={"id": "rfnd_Lost1", "entity": "refund", "payment_id": "pay_R", "status": "processed"},
+        )
+        call_command("reconcile_payments")
+
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.PROCESSED
+    assert (
+        Appointment.objects.get(pk=payment.appointment_id).payment_state == Appointment.PaymentState.REFUNDED
+    )

@@ -8,7 +8,8 @@ from payments.services import reconcile
 class Command(BaseCommand):
     help = (
         "Settle orders still unpaid after 15 minutes from the gateway's own records, refund captured "
-        "payments of cancelled or expired appointments that have no refund, and send pending refunds."
+        "payments of cancelled or expired appointments that have no refund, send pending refunds, and settle "
+        "refunds whose webhook never came."
     )
 
     def handle(self, *args, **options):
@@ -16,5 +17,5 @@ class Command(BaseCommand):
         if any(counts.values()) or options["verbosity"] > 1:
             self.stdout.write(
                 f"Asked about {counts['orders']} order(s); created {counts['refunds_created']} refund(s); "
-                f"sent {counts['refunds_sent']} refund(s)."
+                f"sent {counts['refunds_sent']} refund(s); settled {counts['refunds_settled']} refund(s)."
             )
