@@ -14,6 +14,9 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medconsult.settings")
     if len(sys.argv) > 1 and sys.argv[1] in KEYLESS_COMMANDS:
         os.environ.setdefault("SECRET_KEY", "not-a-secret-makemigrations-signs-nothing")
+        # Nor does it take payments: no Razorpay keys needed to compare migrations.
+        os.environ.setdefault("PAYMENT_GATEWAY", "fake")
+        os.environ.setdefault("ALLOW_FAKE_GATEWAY", "on")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

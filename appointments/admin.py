@@ -89,8 +89,14 @@ class AppointmentEventInline(admin.TabularInline):
 
 @admin.register(Appointment)
 class AppointmentAdmin(ReadOnlyAdmin):
-    list_display = ("starts", "doctor", "patient_name", "mode", "shown_status", "fee_rupees")
-    list_filter = ("status", "mode", ("start", admin.DateFieldListFilter), ("doctor", DoctorFilter))
+    list_display = ("starts", "doctor", "patient_name", "mode", "shown_status", "payment_state", "fee_rupees")
+    list_filter = (
+        "status",
+        "payment_state",
+        "mode",
+        ("start", admin.DateFieldListFilter),
+        ("doctor", DoctorFilter),
+    )
     search_fields = ("patient__email", "patient__full_name", "doctor__full_name", "reason")
     date_hierarchy = "start"
     ordering = ("-start",)

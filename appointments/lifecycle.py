@@ -79,6 +79,7 @@ DECLINE = Action("decline", "declined")
 COMPLETE = Action("complete", "recorded as completed")
 NO_SHOW = Action("no_show", "recorded as a no-show")
 EXPIRE = Action("expire", "expired")
+CONFIRM_PAYMENT = Action("confirm_payment", "confirmed by a payment")
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,16 @@ MOVES = (
     *_rows(COMPLETE, [Status.CONFIRMED], [Party.DOCTOR], AFTER_START, Status.COMPLETED),
     *_rows(NO_SHOW, [Status.CONFIRMED], [Party.DOCTOR], AFTER_START, Status.NO_SHOW),
     *_rows(EXPIRE, [Status.PENDING_PAYMENT], [Party.SYSTEM], HOLD_LAPSED, Status.EXPIRED),
+    # Payments confirms a paid hold; money that arrives after the hold lapsed
+    # still confirms while the start is ahead and the slot can be taken again
+    # (the database constraint decides that, in the service).
+    *_rows(
+        CONFIRM_PAYMENT,
+        [Status.PENDING_PAYMENT, Status.EXPIRED],
+        [Party.SYSTEM],
+        BEFORE_START,
+        Status.CONFIRMED,
+    ),
 )
 
 ACTIONS = {move.action.name: move.action for move in MOVES}

@@ -120,6 +120,16 @@ class Appointment(models.Model):
         COMPLETED = "COMPLETED", "Completed"
         NO_SHOW = "NO_SHOW", "No-show"
 
+    class PaymentState(models.TextChoices):
+        """What the patient has paid, as appointments knows it. Payments owns the
+        money and sets this through appointments.services, so appointment pages,
+        lists and admin filters can show it without importing payments."""
+
+        UNPAID = "UNPAID", "Unpaid"
+        PAID = "PAID", "Paid"
+        REFUND_PENDING = "REFUND_PENDING", "Refund pending"
+        REFUNDED = "REFUNDED", "Refunded"
+
     # The statuses that hold a slot; the no-double-booking constraint covers these.
     ACTIVE = (Status.REQUESTED, Status.PENDING_PAYMENT, Status.CONFIRMED)
     HOLD = timedelta(minutes=10)
@@ -136,6 +146,12 @@ class Appointment(models.Model):
     reason = models.CharField("reason for the visit", max_length=500)
     fee = models.PositiveIntegerField("fee (paise)")
     hold_expires_at = models.DateTimeField(null=True, blank=True)
+    payment_state = models.CharField(
+        max_length=16, choices=PaymentState.choices, default=PaymentState.UNPAID, db_index=True
+    )
+    # The gateway's id of the payment that confirmed this appointment: a second
+    # confirmation with the same id (callback and webhook racing) is a no-op.
+    payment_ref = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

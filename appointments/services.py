@@ -490,3 +490,89 @@ def expire_lapsed(*, now=None) -> tuple[int, int]:
         except IllegalTransition:
             continue
     return expired, declined
+
+
+# --- Payments (called by the payments app, which stands above this one) -------------------
+
+
+class PaymentNotApplied(BookingError):
+    """A payment arrived that cannot confirm its appointment; the message says
+    why, for the patient (payments refunds the money in full)."""
+
+
+def appointment_confirm_payment(*, appointment, payment_ref, now=None) -> Appointment:
+    """PENDING_PAYMENT (or EXPIRED, the hold lapsed before the money came) ->
+    CONFIRMED, by the system, once payments has verified the money.
+
+    A no-op when the appointment is already confirmed by the same `payment_ref`
+    (the checkout callback and the webhook race; the row lock orders them, and
+    the second one finds the first one's work). An EXPIRED appointment is
+    confirmed only while its start is ahead and its slot can be taken again:
+    the no-double-booking constraint decides, not a read. Otherwise raises
+    PaymentNotApplied with the reason, and nothing changes.
+
+    Side effects, as for an in-person confirmation: the confirmation to patient
+    and doctor with the .ics, the 24 h and 1 h reminders; after commit
+    appointment_confirmed.
+    """
+    now = now or timezone.now()
+    with _lost_race_is_slot_taken(), transaction.atomic():
+        appointment = _locked(appointment)
+        if appointment.status == Status.CONFIRMED and appointment.payment_ref == payment_ref:
+            return appointment
+        try:
+            move = lifecycle.check(appointment, action="confirm_payment", actor=None, now=now)
+        except lifecycle.Refused as refusal:
+            raise PaymentNotApplied(_not_applied_reason(appointment, refusal)) from None
+        from_status = appointment.status
+        if from_status == Status.EXPIRED:
+            _expire_lapsed_holds(
+                doctor=appointment.doctor, start=appointment.start, end=appointment.end, now=now
+            )
+        try:
+            # Only this update can collide with another booking of the slot.
+            with transaction.atomic():
+                appointment.status = move.target
+                appointment.payment_ref = payment_ref
+                appointment.payment_state = Appointment.PaymentState.PAID
+                appointment.hold_expires_at = None
+                appointment.save(
+                    update_fields=["status", "payment_ref", "payment_state", "hold_expires_at", "updated_at"]
+                )
+        except IntegrityError as error:
+            raise PaymentNotApplied(
+                "Your payment arrived after the hold on the slot had lapsed, and the slot has since "
+                "been booked by someone else."
+            ) from error
+        AppointmentEvent.objects.create(
+            appointment=appointment,
+            actor=None,
+            from_status=from_status,
+            to_status=move.target,
+            reason="Payment received",
+            at=now,
+        )
+        schedule_refresh(appointment.doctor_id)
+        notices.notify_booked(appointment)
+        notices.schedule_reminders(appointment, now=now)
+        _send_after_commit(appointment, Status.CONFIRMED)
+    return appointment
+
+
+def _not_applied_reason(appointment, refusal) -> str:
+    if refusal.kind == "time":
+        return "Your payment arrived after the appointment's start time."
+    if appointment.status == Status.CONFIRMED:
+        return "This appointment was already paid for."
+    status = Status(appointment.status).label.lower()
+    return f"Your payment arrived for an appointment that is {status}."
+
+
+def appointment_set_payment_state(*, appointment, state) -> Appointment:
+    """Record what the patient has paid (payments calls this as money moves:
+    paid, refund pending, refunded). No side effects: payments tells the patient."""
+    state = Appointment.PaymentState(state)
+    with transaction.atomic():
+        Appointment.objects.filter(pk=appointment.pk).update(payment_state=state, updated_at=timezone.now())
+    appointment.payment_state = state
+    return appointment

@@ -96,6 +96,9 @@ def bench_env(port: int, database_options: str) -> dict:
             "SECURE_HSTS_PRELOAD": "off",
             "SECURE_PROXY_SSL_HEADER": "off",
             "LOG_LEVEL": "WARNING",
+            # No Razorpay account here: the offline gateway, allowed explicitly.
+            "PAYMENT_GATEWAY": "fake",
+            "ALLOW_FAKE_GATEWAY": "on",
             # collectstatic's output for this server only, beside the run's other files.
             "STATIC_ROOT": str(DATA / "static"),
             "BENCH_PORT": str(port),

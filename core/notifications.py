@@ -11,6 +11,8 @@ and only the run whose UPDATE matched sends it.
 """
 
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,6 +29,20 @@ logger = logging.getLogger(__name__)
 
 MAX_EMAIL_ATTEMPTS = 8
 CLAIM_SECONDS = 120
+
+_deferred = ContextVar("emails_deferred", default=False)
+
+
+@contextmanager
+def emails_deferred():
+    """Within this block `notify()` only queues: no email is tried after commit,
+    `send_notifications` sends it at its next run. For requests that must answer
+    fast whatever the mail server does (payments' webhook: 5 seconds)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
 
 
 def notify(
@@ -81,7 +97,11 @@ def notify(
     else:
         notification.email_status = Notification.EmailStatus.NONE
     notification.save()
-    if notification.email_status == Notification.EmailStatus.PENDING and notification.send_after <= now:
+    if (
+        notification.email_status == Notification.EmailStatus.PENDING
+        and notification.send_after <= now
+        and not _deferred.get()
+    ):
         transaction.on_commit(lambda: deliver_email(notification.pk))
     return notification
 

@@ -32,10 +32,12 @@ from appointments.models import (
     AvailabilityRule,
     BookingSettings,
 )
+from appointments.refund_policy import refund_due
 from appointments.selectors import free_slots_for_doctor
 from appointments.slots import free_slots
 from core import zones
 from core.models import Notification
+from payments.models import Payment, Refund
 from profiles.models import Clinic, Mode
 
 Status = Appointment.Status
@@ -403,4 +405,46 @@ class _Visits:
             )
             for at, actor, old, new, reason in history
         )
+        if online and visit.status != Status.EXPIRED:
+            self._record_payment(appointment, paid_at=created + timedelta(minutes=3), cancel=history[-1])
         return appointment
+
+    def _record_payment(self, appointment, *, paid_at, cancel):
+        """The payment a past online consult had (and its refund, if cancelled), as
+        payments would have written them, so earnings and receipts have something to show."""
+        payment = Payment.objects.create(
+            appointment=appointment,
+            gateway=Payment.Gateway.FAKE,
+            receipt=f"mc-demo-{appointment.pk}",
+            order_id=f"order_demo{appointment.pk:06d}",
+            payment_id=f"pay_demo{appointment.pk:06d}",
+            amount=appointment.fee,
+            status=Payment.Status.CAPTURED,
+            created_at=paid_at,
+            captured_at=paid_at,
+        )
+        Appointment.objects.filter(pk=appointment.pk).update(
+            payment_ref=payment.payment_id, payment_state=Appointment.PaymentState.PAID
+        )
+        appointment.payment_ref, appointment.payment_state = payment.payment_id, Appointment.PaymentState.PAID
+        at, actor, _, to_status, _ = cancel
+        if to_status != Status.CANCELLED:
+            return
+        amount = refund_due(appointment, actor=actor, at=at)
+        if amount:
+            Refund.objects.create(
+                payment=payment,
+                amount=amount,
+                reason="You cancelled the appointment."
+                if actor.pk == appointment.patient_id
+                else f"{appointment.doctor.display_name} cancelled the appointment.",
+                status=Refund.Status.PROCESSED,
+                idempotency_key=f"mc-rfnd-demo-{appointment.pk}",
+                attempts=1,
+                razorpay_refund_id=f"rfnd_demo{appointment.pk:06d}",
+                created_at=at,
+                processed_at=at,
+            )
+            Appointment.objects.filter(pk=appointment.pk).update(
+                payment_state=Appointment.PaymentState.REFUNDED
+            )

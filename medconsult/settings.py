@@ -197,6 +197,54 @@ for _name in (
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
 
+# --- Refund policy (appointments.refund_policy): what a patient's cancellation returns ---
+# The whole fee up to this many hours before the start ...
+REFUND_FULL_BEFORE_HOURS = env.float("REFUND_FULL_BEFORE_HOURS", default=4)
+# ... this percentage of it up to this many hours before, and nothing later.
+REFUND_PARTIAL_BEFORE_HOURS = env.float("REFUND_PARTIAL_BEFORE_HOURS", default=2)
+REFUND_PARTIAL_PERCENT = env.int("REFUND_PARTIAL_PERCENT", default=50)
+if not 0 <= REFUND_PARTIAL_BEFORE_HOURS <= REFUND_FULL_BEFORE_HOURS:
+    raise ImproperlyConfigured("REFUND_PARTIAL_BEFORE_HOURS must be between 0 and REFUND_FULL_BEFORE_HOURS.")
+if not 0 <= REFUND_PARTIAL_PERCENT <= 100:
+    raise ImproperlyConfigured("REFUND_PARTIAL_PERCENT must be between 0 and 100.")
+
+# --- Payments (payments.gateway) ---------------------------------------------------
+# "razorpay" takes real money; "fake" is the offline gateway (its own checkout
+# page, real signatures with local secrets), for `make run` and the tests only.
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="fake" if DEBUG else "razorpay")
+ALLOW_FAKE_GATEWAY = env.bool("ALLOW_FAKE_GATEWAY", default=False)
+RAZORPAY_KEY_ID = env.str("RAZORPAY_KEY_ID", default="")
+RAZORPAY_KEY_SECRET = env.str("RAZORPAY_KEY_SECRET", default="")
+RAZORPAY_WEBHOOK_SECRET = env.str("RAZORPAY_WEBHOOK_SECRET", default="")
+# Seconds to wait for Razorpay's API before the page offers a retry.
+RAZORPAY_TIMEOUT = env.float("RAZORPAY_TIMEOUT", default=8.0)
+if PAYMENT_GATEWAY not in ("razorpay", "fake"):
+    raise ImproperlyConfigured('PAYMENT_GATEWAY must be "razorpay" or "fake".')
+if PAYMENT_GATEWAY == "fake":
+    if not (DEBUG or ALLOW_FAKE_GATEWAY):
+        # A forgotten key must never hand out free consults.
+        raise ImproperlyConfigured(
+            "PAYMENT_GATEWAY=fake takes no real money: it runs only with DEBUG on or "
+            "ALLOW_FAKE_GATEWAY=on. In production set PAYMENT_GATEWAY=razorpay with "
+            "RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and RAZORPAY_WEBHOOK_SECRET."
+        )
+    # The fake gateway signs exactly as Razorpay does, with local test secrets
+    # unless real ones are set (then a webhook signed with the real secret passes too).
+    RAZORPAY_KEY_ID = RAZORPAY_KEY_ID or "rzp_test_fake_local"
+    RAZORPAY_KEY_SECRET = RAZORPAY_KEY_SECRET or "fake-key-secret-local-only"
+    RAZORPAY_WEBHOOK_SECRET = RAZORPAY_WEBHOOK_SECRET or "fake-webhook-secret-local-only"
+else:
+    _missing = [
+        name
+        for name in ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET")
+        if not globals()[name]
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"PAYMENT_GATEWAY=razorpay needs {', '.join(_missing)}. Without them no consult can be "
+            "paid; for local development use PAYMENT_GATEWAY=fake with DEBUG on."
+        )
+
 # --- Internationalisation and time ---------------------------------------------
 LANGUAGE_CODE = "en-in"
 TIME_ZONE = "Asia/Kolkata"

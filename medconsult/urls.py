@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("profiles.urls")),
     path("", include("appointments.urls")),
+    path("", include("payments.urls")),
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
 ]

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core import zones
+from profiles.models import Mode
 
 register = template.Library()
 
@@ -61,7 +62,7 @@ def shown(moment, doctor, mode):
     """`moment` by core.zones' rule for an appointment's time, for the active (viewer's) zone."""
     return zones.shown_time(
         moment,
-        in_person=mode == "IN_PERSON",
+        in_person=mode == Mode.IN_PERSON,
         doctor_zone=doctor.time_zone,
         viewer_zone=timezone.get_current_timezone(),
     )
@@ -94,3 +95,12 @@ def slot_picker(context, doctor):
     from appointments.views.booking import picker_context
 
     return picker_context(context["request"], doctor)
+
+
+@register.inclusion_tag("payments/partials/refund_policy.html")
+def refund_policy():
+    """The refund policy in two lines, from the settings that decide it: `{% refund_policy %}`
+    on any page (the payment page, the Terms page)."""
+    from appointments.refund_policy import policy_lines
+
+    return {"policy": policy_lines()}

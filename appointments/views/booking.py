@@ -8,12 +8,14 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import patient_required
 from appointments import selectors, services
 from appointments.forms import BookForm, PickerQuery, ReasonForm, RescheduleForm
 from appointments.picker import build_picker, picker_day
+from appointments.refund_policy import policy_lines, refund_due
 from core.throttle import limit_posts
 from profiles.models import Clinic, DoctorProfile, Mode
 
@@ -109,6 +111,9 @@ def book(request, slug):
             return _refused(request, doctor, str(error), start=start, mode=mode)
         else:
             messages.success(request, _booked_message(appointment))
+            if appointment.status == appointment.Status.PENDING_PAYMENT:
+                # Payments' page (a URL, not an import: payments stands above appointments).
+                return redirect("payments:pay", pk=appointment.pk)
             return redirect("appointments:detail", pk=appointment.pk)
     clinic_id = slot.clinic_id if request.method == "GET" else None
     if clinic_id is None and mode == Mode.IN_PERSON:
@@ -174,6 +179,9 @@ def appointment_detail(request, pk):
         "actions": services.available_actions(appointment, request.user),
         "too_late_to_change": not is_doctor and services.patient_too_late(appointment),
         "patient_facts": selectors.patient_facts(appointment, request.user),
+        # What cancelling now would give back, stated on the cancel step.
+        "refund_if_cancelled": refund_due(appointment, actor=request.user, at=timezone.now()),
+        "policy": policy_lines(),
     }
     return render(request, "appointments/detail.html", context)
 

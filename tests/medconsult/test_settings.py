@@ -18,6 +18,9 @@ def test_check_deploy_passes_with_production_env(tmp_path):
         "SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(50)),
         "ALLOWED_HOSTS": "example.com",
         "ENV_FILE": "",
+        "RAZORPAY_KEY_ID": "rzp_live_example",
+        "RAZORPAY_KEY_SECRET": "live-key-secret-example",
+        "RAZORPAY_WEBHOOK_SECRET": "live-webhook-secret-example",
     }
     result = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],

@@ -22,16 +22,19 @@ logger = logging.getLogger("medconsult.periodic")
 # (command, every so many seconds). Each command is safe to run while a previous
 # run of it, elsewhere, is still going (see their own modules).
 JOBS = (
+    ("deliver_fake_webhooks", 5),  # the offline gateway's webhooks (PAYMENT_GATEWAY=fake only)
     ("send_notifications", 60),  # email outbox: new, retried, scheduled
     ("expire_holds", 60),  # unpaid holds after 10 min; unanswered requests at their start
     ("refresh_next_available", 5 * 60),  # each doctor's next free slot, as time passes
+    ("reconcile_payments", 5 * 60),  # missed webhooks, missing refunds, refunds to send
 )
 
 
 class Command(BaseCommand):
     help = (
         "Run the periodic jobs (send_notifications and expire_holds every minute, "
-        "refresh_next_available every 5 minutes) until stopped with SIGINT or SIGTERM."
+        "refresh_next_available and reconcile_payments every 5 minutes, the fake gateway's "
+        "webhooks every 5 seconds) until stopped with SIGINT or SIGTERM."
     )
 
     def add_arguments(self, parser):
