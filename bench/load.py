@@ -403,6 +403,8 @@ APPOINTMENT_COLUMNS = [
     "reason",
     "fee",
     "hold_expires_at",
+    "payment_state",
+    "payment_ref",
     "created_at",
     "updated_at",
 ]
@@ -645,11 +647,15 @@ def load_appointments(cursor, rng, doctors, patients, total, now, timer) -> dict
                 created = min(start - timedelta(minutes=rng.randint(60, 14 * 24 * 60)), now)
                 hold = created + Appointment.HOLD if status == "PENDING_PAYMENT" else None
                 updated = min(end, now) if status in {"COMPLETED", "NO_SHOW"} else created
+                # Online consults are paid before they are confirmed (the payments issue);
+                # the payment rows themselves are not loaded: search does not read them.
+                paid = online and status in {"CONFIRMED", "COMPLETED", "NO_SHOW"}
+                payment = ("PAID", f"pay_bench{made:09d}") if paid else ("UNPAID", "")
                 made += 1
                 yield (
                     doctor.id, rng.choice(patients), (Mode.ONLINE if online else Mode.IN_PERSON).value, block.clinic_id,
                     start, end, status, rng.choice(refdata.VISIT_REASONS),
-                    doctor.fee_online if online else doctor.fee_in_person, hold, created, updated,
+                    doctor.fee_online if online else doctor.fee_in_person, hold, *payment, created, updated,
                 )  # fmt: skip
 
     with indexes_rebuilt(cursor, Appointment):
