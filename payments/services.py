@@ -475,7 +475,9 @@ def refund_submit(pk, *, now=None) -> bool:
 
     The idempotency key makes a repeated call (a retry after a timeout whose
     request did arrive) refund once. A failure is recorded and retried later
-    by `reconcile_payments` with a growing pause.
+    by `reconcile_payments` with a growing pause; a refusal (GatewayRefused)
+    counts as a failed refund, so after MAX_REFUND_FAILURES it is left FAILED
+    for staff, logged at error level, and the patient told (_refund_failed).
     """
     now = now or timezone.now()
     refund = Refund.objects.select_related("payment").get(pk=pk)
