@@ -129,6 +129,9 @@ class Appointment(models.Model):
         PAID = "PAID", "Paid"
         REFUND_PENDING = "REFUND_PENDING", "Refund pending"
         REFUNDED = "REFUNDED", "Refunded"
+        PARTLY_REFUNDED = "PARTLY_REFUNDED", "Partly refunded"
+        # Paid, cancelled, and the refund policy gives nothing back.
+        KEPT = "KEPT", "Paid, not refunded"
 
     # The statuses that hold a slot; the no-double-booking constraint covers these.
     ACTIVE = (Status.REQUESTED, Status.PENDING_PAYMENT, Status.CONFIRMED)

@@ -517,6 +517,10 @@ def appointment_confirm_payment(*, appointment, payment_ref, now=None) -> Appoin
     """
     now = now or timezone.now()
     with _lost_race_is_slot_taken(), transaction.atomic():
+        # Doctor, then the appointment: the one lock order (appointments.locks);
+        # under the doctor's lock no leave, block or hours change lands while a
+        # lapsed hold is checked against them.
+        lock_doctor(appointment.doctor)
         appointment = _locked(appointment)
         if appointment.status == Status.CONFIRMED and appointment.payment_ref == payment_ref:
             return appointment
@@ -525,6 +529,8 @@ def appointment_confirm_payment(*, appointment, payment_ref, now=None) -> Appoin
         except lifecycle.Refused as refusal:
             raise PaymentNotApplied(_not_applied_reason(appointment, refusal)) from None
         from_status = appointment.status
+        if appointment.status_at(now) == Status.EXPIRED:
+            _check_still_offered(appointment, now=now)
         if from_status == Status.EXPIRED:
             _expire_lapsed_holds(
                 doctor=appointment.doctor, start=appointment.start, end=appointment.end, now=now
@@ -557,6 +563,37 @@ def appointment_confirm_payment(*, appointment, payment_ref, now=None) -> Appoin
         notices.schedule_reminders(appointment, now=now)
         _send_after_commit(appointment, Status.CONFIRMED)
     return appointment
+
+
+def _check_still_offered(appointment, *, now):
+    """A hold that lapsed before its money came is confirmed only if the doctor
+    can still be booked in its mode and its time is still one of their slots
+    (no leave, block or hours change since); minimum notice does not count, the
+    patient booked in time. Whether another booking took it, the no-overlap
+    constraint decides. Else PaymentNotApplied, and payments refunds."""
+    try:
+        _check_bookable(appointment.doctor, appointment.mode)
+    except NotBookable:
+        raise PaymentNotApplied(
+            "Your payment arrived after the hold on the slot had lapsed, and the doctor is no "
+            "longer taking these bookings."
+        ) from None
+    inputs = slot_inputs(
+        appointment.doctor,
+        window_start=appointment.start,
+        window_end=appointment.start + timedelta(seconds=1),
+        now=now,
+        mode=appointment.mode,
+        ignore=appointment,
+    )
+    inputs.update(taken=[], not_before=appointment.start, not_after=appointment.start + timedelta(seconds=1))
+    if not any(
+        slot.start == appointment.start and slot.mode == appointment.mode for slot in free_slots(**inputs)
+    ):
+        raise PaymentNotApplied(
+            "Your payment arrived after the hold on the slot had lapsed, and the doctor is no "
+            "longer available at that time."
+        )
 
 
 def _not_applied_reason(appointment, refusal) -> str:

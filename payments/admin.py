@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -102,6 +103,9 @@ class PaymentAdmin(ReadOnlyAdmin):
         return response
 
     def export_view(self, request):
+        # admin_view only asks for is_staff: the export is the payments list itself.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         form = ExportForm(request.GET or None)
         if not form.is_valid():
             context = {

@@ -2,8 +2,9 @@
 
 Both sign exactly as Razorpay does (HMAC-SHA256 with the key secret for the
 checkout callback, with the webhook secret over the raw webhook body), and
-both are checked by the SDK's own `utility` functions, so every code path but
-the HTTP call to Razorpay runs in development and in tests.
+both are checked the same way (the payment signature by the SDK's `utility`,
+the webhook's by an HMAC over the raw bytes), so every code path but the HTTP
+call to Razorpay runs in development and in tests.
 """
 
 import hashlib
@@ -25,6 +26,11 @@ logger = logging.getLogger(__name__)
 
 class GatewayError(Exception):
     """The gateway did not answer, or refused; the caller keeps state and retries."""
+
+
+class GatewayRefused(GatewayError):
+    """The gateway answered and said no (a 400: already refunded, amount too high,
+    never captured): asking again the same way will not change its answer."""
 
 
 class _TimeoutSession(requests.Session):
@@ -67,16 +73,17 @@ def payment_signature_valid(*, order_id: str, payment_id: str, signature: str) -
 
 
 def webhook_signature_valid(body: bytes, signature: str | None) -> bool:
-    """`X-Razorpay-Signature` over the raw bytes received, with the webhook secret."""
+    """`X-Razorpay-Signature` over the raw bytes received, with the webhook secret.
+
+    The HMAC is computed over `body` exactly as it arrived: decoding it first
+    (replacing bytes that are not UTF-8) would check a different message.
+    """
     if not signature:
         return False
     try:
-        sdk_client().utility.verify_webhook_signature(
-            body.decode("utf-8", errors="replace"), signature, settings.RAZORPAY_WEBHOOK_SECRET
-        )
-    except (SignatureVerificationError, TypeError):  # TypeError: a header that is not ASCII
+        return hmac.compare_digest(sign(body, settings.RAZORPAY_WEBHOOK_SECRET), signature)
+    except TypeError:  # a header that is not ASCII
         return False
-    return True
 
 
 # --- Razorpay --------------------------------------------------------------------------
@@ -90,7 +97,7 @@ def _call(what, function, *args, **kwargs):
         raise GatewayError(f"Razorpay did not answer ({what}).") from error
     except razorpay.errors.BadRequestError as error:
         logger.error("Razorpay refused %s: %s", what, error)
-        raise GatewayError(f"Razorpay refused {what}: {error}") from error
+        raise GatewayRefused(f"Razorpay refused {what}: {error}") from error
 
 
 class RazorpayGateway:

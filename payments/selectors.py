@@ -24,6 +24,18 @@ def payment_of_patient(user, pk):
     )
 
 
+def payment_confirmed_its_appointment(payment) -> bool:
+    """Read again now: is the appointment CONFIRMED by this very payment? (Not so
+    when a webhook got there first and refunded it: slot taken, start passed.)"""
+    payment_id = Payment.objects.filter(pk=payment.pk).values_list("payment_id", flat=True).first()
+    return (
+        bool(payment_id)
+        and Appointment.objects.filter(
+            pk=payment.appointment_id, status=Appointment.Status.CONFIRMED, payment_ref=payment_id
+        ).exists()
+    )
+
+
 def appointment_with_payments(user, pk):
     """The appointment (for its patient or its doctor) with its payments and their refunds."""
     if not user.is_authenticated:

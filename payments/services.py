@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,13 @@ from appointments.models import Appointment
 from appointments.refund_policy import refund_due
 from core.notifications import emails_deferred, notify
 from core.templatetags import ui
-from payments.gateway import GatewayError, gateway, payment_signature_valid, webhook_signature_valid
+from payments.gateway import (
+    GatewayError,
+    GatewayRefused,
+    gateway,
+    payment_signature_valid,
+    webhook_signature_valid,
+)
 from payments.models import FakeWebhook, Payment, Refund, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -36,9 +42,12 @@ PaymentState = Appointment.PaymentState
 
 # An order still unpaid this long after it was made is asked about (reconcile).
 STALE_ORDER = timedelta(minutes=15)
-# Orders older than this are no longer asked about: Razorpay refunds an
-# authorised payment that was never captured by itself.
-ORDER_HORIZON = timedelta(days=3)
+# Orders older than this are no longer asked about. A payment is captured within
+# 12 minutes of its authorisation (the order's automatic_expiry_period) or never:
+# Razorpay then refunds it by itself, and an hour leaves room for a late
+# authorisation plus a few reconcile runs, without asking Razorpay about every
+# abandoned order for days (each one a gateway call every 5 minutes).
+ORDER_HORIZON = timedelta(hours=1)
 # A refund the gateway accepted but no webhook has settled after this long is asked about.
 UNSETTLED_REFUND = timedelta(hours=6)
 # After this many `refund.failed`, a refund is left FAILED for staff to handle.
@@ -147,9 +156,32 @@ GATEWAY_STATUS = {
     "created": Payment.Status.CREATED,
     "authorized": Payment.Status.AUTHORIZED,
     "captured": Payment.Status.CAPTURED,
-    "refunded": Payment.Status.CAPTURED,  # refunded after capture: it was paid
     "failed": Payment.Status.FAILED,
+    # Razorpay's "refunded" with `captured` false (see _entity_status): authorised
+    # too late, never captured, given back by Razorpay itself. Never paid, and final.
+    "returned": Payment.Status.FAILED,
 }
+
+RETURNED_UNCAPTURED = "Authorised after the capture window and never captured; Razorpay returned the money."
+
+
+def _entity_status(entity) -> str:
+    """The state machine's word for a Razorpay payment entity.
+
+    Paid means `captured` is true and the status captured or refunded (refunded
+    after capture: it was paid). "refunded" with `captured` false is a late
+    authorisation Razorpay gave back by itself: recorded, never settled nor
+    refunded by us. A "captured" status without the flag is not trusted as paid.
+    """
+    status = entity.get("status", "")
+    if status in ("captured", "refunded"):
+        if entity.get("captured") is True:
+            return "captured"
+        if status == "refunded":
+            return "returned"
+        logger.error("Payment %s says captured but its captured flag is not true", entity.get("id"))
+        return "authorized"
+    return status
 
 
 def _apply(payment, *, status, payment_id, amount, currency, error="", now) -> str:
@@ -161,7 +193,15 @@ def _apply(payment, *, status, payment_id, amount, currency, error="", now) -> s
     target = GATEWAY_STATUS.get(status)
     if target is None:
         return f"ignored status {status}"
-    if not payment.may_become(target):
+    returned = status == "returned"
+    # Returned uncaptured is final and non-paying: it overrides an authorisation,
+    # never a capture, and only another capture on the order moves it on.
+    final = payment.status == Payment.Status.FAILED and payment.failure_reason == RETURNED_UNCAPTURED
+    if returned:
+        if payment.status == Payment.Status.CAPTURED or final:
+            return f"no change ({payment.status} stays)"
+        error = RETURNED_UNCAPTURED
+    elif not payment.may_become(target) or (final and target != Payment.Status.CAPTURED):
         return f"no change ({payment.status} stays)"
     if target != Payment.Status.FAILED and (amount != payment.amount or currency != payment.currency):
         logger.error(
@@ -186,6 +226,9 @@ def _apply(payment, *, status, payment_id, amount, currency, error="", now) -> s
     payment.save(update_fields=fields)
     if target == Payment.Status.CAPTURED:
         return _settle(payment, now=now)
+    if returned:
+        logger.warning("Payment %s for order %s: %s", payment_id, payment.order_id, RETURNED_UNCAPTURED)
+        return "returned by Razorpay uncaptured: nothing settled"
     return f"now {target}"
 
 
@@ -221,37 +264,77 @@ def _webhook_request():
         _in_webhook.reset(token)
 
 
+# A delivery with a bad signature is kept for the record, but only its start:
+# anyone can post here, and must not be able to write megabytes per request.
+UNSIGNED_BODY_KEPT = 2000
+
+
+def _storable(text: str) -> str:
+    """PostgreSQL's text columns refuse NUL characters (DataError): drop them."""
+    return text.replace("\x00", "")
+
+
 def webhook_receive(*, body: bytes, signature: str | None, event_id: str | None, now=None) -> int:
     """Verify, store and act on one webhook delivery; returns the HTTP status.
 
-    400 for a bad or missing signature (nothing changes but the log row); 200
-    for every validly signed delivery, including replays (the stored event id
-    makes them no-ops), unknown events and orders we do not know (logged).
-    An unexpected error rolls everything back and answers 500, so Razorpay retries.
+    400 for a bad or missing signature (nothing changes but a log row keeping
+    the body's first UNSIGNED_BODY_KEPT characters); 200 for every validly
+    signed delivery, including replays (the stored event id makes them no-ops),
+    unknown events and orders we do not know (logged). A transient database
+    error rolls everything back and answers 500, so Razorpay retries; any other
+    error in a handler would fail the same way on every retry (and Razorpay
+    disables the webhook after 24 hours of failures), so it is logged at error
+    level, the event stored with an "error" outcome, and answered 200: the
+    reconciliation repairs what the handler left undone.
 
     Side effects: as the handlers'; never a gateway call or an email inside the request.
     """
     now = now or timezone.now()
-    text = body.decode("utf-8", errors="replace")
+    text = _storable(body.decode("utf-8", errors="replace"))
     if not webhook_signature_valid(body, signature):
         logger.warning("Webhook with a bad or missing signature (claimed event id %s)", event_id)
         WebhookEvent.objects.create(
             event_id=None,
             event="",
-            body=text,
+            body=text[:UNSIGNED_BODY_KEPT],
             signature_valid=False,
             received_at=now,
-            outcome=f"rejected: bad or missing signature (claimed id {event_id or '-'})"[:300],
+            outcome=_storable(f"rejected: bad or missing signature (claimed id {event_id or '-'})")[:300],
         )
         return 400
     # Razorpay always sends an event id; without one, the body itself identifies
     # the delivery, so a replay is still recognised.
-    event_id = event_id or "sha256:" + hashlib.sha256(body).hexdigest()[:64]
+    event_id = _storable(event_id or "") or "sha256:" + hashlib.sha256(body).hexdigest()[:64]
     try:
         data = json.loads(text)
-        name = str(data.get("event", ""))
+        name = _storable(str(data.get("event", "")))
     except (ValueError, AttributeError):
         data, name = None, ""
+    try:
+        return _webhook_handle(data, name=name, text=text, event_id=event_id, now=now)
+    except (OperationalError, InterfaceError):
+        raise  # transient: 500, and Razorpay delivers it again
+    except Exception as error:
+        logger.exception(
+            "Webhook %s (%s) failed in its handler; answered 200, left to reconcile", event_id, name
+        )
+        try:
+            with transaction.atomic():
+                WebhookEvent.objects.create(
+                    event_id=event_id[:100],
+                    event=name[:64],
+                    body=text,
+                    signature_valid=True,
+                    received_at=now,
+                    processed_at=timezone.now(),
+                    outcome=f"error: {type(error).__name__}: {error}"[:300],
+                )
+        except IntegrityError:
+            pass  # another delivery of the same event got stored meanwhile
+        return 200
+
+
+def _webhook_handle(data, *, name, text, event_id, now) -> int:
     with emails_deferred(), transaction.atomic(), _webhook_request():
         try:
             with transaction.atomic():
@@ -294,7 +377,7 @@ def _apply_entity(entity, *, now) -> str:
         return f"unknown order {order_id}"
     return _apply(
         payment,
-        status=entity.get("status", ""),
+        status=_entity_status(entity),
         payment_id=entity.get("id", ""),
         amount=entity.get("amount"),
         currency=entity.get("currency"),
@@ -392,7 +475,9 @@ def refund_submit(pk, *, now=None) -> bool:
 
     The idempotency key makes a repeated call (a retry after a timeout whose
     request did arrive) refund once. A failure is recorded and retried later
-    by `reconcile_payments` with a growing pause.
+    by `reconcile_payments` with a growing pause; a refusal (GatewayRefused)
+    counts as a failed refund, so after MAX_REFUND_FAILURES it is left FAILED
+    for staff, logged at error level, and the patient told (_refund_failed).
     """
     now = now or timezone.now()
     refund = Refund.objects.select_related("payment").get(pk=pk)
@@ -405,6 +490,19 @@ def refund_submit(pk, *, now=None) -> bool:
             idempotency_key=refund.idempotency_key,
             receipt=refund.idempotency_key[:40],
         )
+    except GatewayRefused as error:
+        # A refusal (already refunded, amount too high, never captured) will not
+        # change by asking again: counted like a `refund.failed`, so after a few
+        # it is left FAILED for staff and the patient is told.
+        with transaction.atomic():
+            refund = Refund.objects.select_for_update().select_related("payment__appointment").get(pk=pk)
+            refund.attempts += 1
+            refund.save(update_fields=["attempts", "updated_at"])
+            _refund_failed(refund, reason=str(error), now=now)
+            if refund.status == Refund.Status.PENDING:
+                refund.next_attempt_at = now + timedelta(minutes=min(2**refund.attempts, 60))
+                refund.save(update_fields=["next_attempt_at", "updated_at"])
+        return False
     except GatewayError as error:
         attempts = refund.attempts + 1
         Refund.objects.filter(pk=pk).update(
@@ -440,8 +538,12 @@ def _refund_processed(refund, *, now) -> str:
         payment__appointment=appointment, status=Refund.Status.PENDING
     ).exists()
     if not still_pending and appointment.payment_ref in ("", payment.payment_id):
+        returned = sum(
+            r.amount for r in payment.refunds.filter(status=Refund.Status.PROCESSED).only("amount")
+        )
         appointment_services.appointment_set_payment_state(
-            appointment=appointment, state=PaymentState.REFUNDED
+            appointment=appointment,
+            state=PaymentState.REFUNDED if returned >= payment.amount else PaymentState.PARTLY_REFUNDED,
         )
     _tell_patient(
         payment,
@@ -511,6 +613,12 @@ def refund_for_cancellation(*, appointment, actor, at, now=None) -> Refund | Non
             return None
         amount = refund_due(payment.appointment, actor=actor, at=at)
         if amount <= 0:
+            # Nothing comes back (a late cancellation by the patient): said once,
+            # so the reconciliation does not ask again every run.
+            if payment.appointment.payment_state == PaymentState.PAID:
+                appointment_services.appointment_set_payment_state(
+                    appointment=payment.appointment, state=PaymentState.KEPT
+                )
             return None
         if actor is not None and actor.pk == appointment.patient_id:
             reason = "You cancelled the appointment."
@@ -534,60 +642,45 @@ def on_appointment_cancelled(sender, appointment, **kwargs):
 # --- Reconciliation ---------------------------------------------------------------------------
 
 
+def _guarded(what, item, work, *args, **kwargs):
+    """`work(*args, **kwargs)` for one item of a reconcile phase; an error is
+    logged at error level and skipped, so one bad row never stops the others."""
+    try:
+        return work(*args, **kwargs)
+    except Exception:
+        logger.exception("Reconcile: %s %s failed; the next run tries again", what, item)
+        return None
+
+
 def reconcile(*, now=None) -> dict:
     """What a lost webhook or a failed receiver left undone, done now.
 
-    1. Orders still unpaid after STALE_ORDER: ask the gateway for their payments
-       and apply them through the webhook's own code path.
-    2. Captured payments whose appointment is cancelled or expired and that have
+    The refund phases run first, so a slow or failing gateway while polling
+    orders never holds back money owed; each item is done on its own (one that
+    fails is logged at error level and retried by the next run).
+
+    1. Captured payments whose appointment is cancelled or expired and that have
        no Refund: write it (policy for a paid cancellation, in full otherwise).
-    3. Pending refunds the gateway has not accepted yet, when due: send them.
-    4. Refunds it accepted long ago that no webhook settled: ask, and settle them.
+    2. Pending refunds the gateway has not accepted yet, when due: send them.
+    3. Refunds it accepted long ago that no webhook settled: ask, and settle them.
+    4. Orders still unpaid after STALE_ORDER (up to ORDER_HORIZON old): ask the
+       gateway for their payments and apply them through the webhook's own code path.
     """
     now = now or timezone.now()
     counts = {"orders": 0, "refunds_created": 0, "refunds_sent": 0, "refunds_settled": 0}
-    stale = Payment.objects.filter(
-        status__in=[Payment.Status.CREATED, Payment.Status.FAILED, Payment.Status.AUTHORIZED],
-        created_at__lte=now - STALE_ORDER,
-        created_at__gte=now - ORDER_HORIZON,
+    # A paid cancellation the policy refunds nothing for is marked KEPT by
+    # refund_for_cancellation, so it is not examined again every run.
+    unrefunded = (
+        Payment.objects.filter(
+            status=Payment.Status.CAPTURED,
+            appointment__status__in=[Appointment.Status.CANCELLED, Appointment.Status.EXPIRED],
+            refunds__isnull=True,
+        )
+        .exclude(appointment__payment_state=PaymentState.KEPT)
+        .select_related("appointment")
     )
-    for payment in stale:
-        try:
-            entities = gateway().order_payments(payment.order_id)
-        except GatewayError:
-            continue
-        for entity in entities:
-            with transaction.atomic():
-                _apply_entity(entity, now=now)
-        counts["orders"] += 1
-    unrefunded = Payment.objects.filter(
-        status=Payment.Status.CAPTURED,
-        appointment__status__in=[Appointment.Status.CANCELLED, Appointment.Status.EXPIRED],
-        refunds__isnull=True,
-    ).select_related("appointment")
     for payment in unrefunded:
-        appointment = payment.appointment
-        if (
-            appointment.status == Appointment.Status.CANCELLED
-            and appointment.payment_ref == payment.payment_id
-        ):
-            event = appointment.events.filter(to_status=Appointment.Status.CANCELLED).order_by("-at").first()
-            refund = refund_for_cancellation(
-                appointment=appointment, actor=event and event.actor, at=event.at if event else now, now=now
-            )
-        else:
-            with transaction.atomic():
-                locked = Payment.objects.select_for_update().get(pk=payment.pk)
-                refund = (
-                    None
-                    if locked.refunds.exists()
-                    else _refund_create(
-                        locked,
-                        amount=locked.amount,
-                        reason="Your payment arrived for an appointment that could not take it.",
-                        now=now,
-                    )
-                )
+        refund = _guarded("missing refund for payment", payment.pk, _refund_missing, payment, now=now)
         counts["refunds_created"] += refund is not None
     due = Refund.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
@@ -595,24 +688,66 @@ def reconcile(*, now=None) -> dict:
         razorpay_refund_id="",
     )
     for pk in due.values_list("pk", flat=True):
-        counts["refunds_sent"] += refund_submit(pk, now=now)
+        counts["refunds_sent"] += bool(_guarded("sending refund", pk, refund_submit, pk, now=now))
     unsettled = Refund.objects.filter(
         status=Refund.Status.PENDING, updated_at__lte=now - UNSETTLED_REFUND
     ).exclude(razorpay_refund_id="")
     for refund in unsettled.select_related("payment"):
-        try:
-            entity = gateway().fetch_refund(
-                payment_id=refund.payment.payment_id, refund_id=refund.razorpay_refund_id
-            )
-        except GatewayError:
-            continue
-        if entity.get("status") in ("processed", "failed"):
-            with transaction.atomic():
-                _refund_event(processed=entity["status"] == "processed")(
-                    {"refund": {"entity": entity}}, now=now
-                )
-            counts["refunds_settled"] += 1
+        counts["refunds_settled"] += bool(
+            _guarded("settling refund", refund.pk, _refund_settle_from_gateway, refund, now=now)
+        )
+    stale = Payment.objects.filter(
+        status__in=[Payment.Status.CREATED, Payment.Status.FAILED, Payment.Status.AUTHORIZED],
+        created_at__lte=now - STALE_ORDER,
+        created_at__gte=now - ORDER_HORIZON,
+    )
+    for payment in stale:
+        counts["orders"] += bool(_guarded("polling order", payment.order_id, _poll_order, payment, now=now))
     return counts
+
+
+def _refund_missing(payment, *, now) -> Refund | None:
+    appointment = payment.appointment
+    if appointment.status == Appointment.Status.CANCELLED and appointment.payment_ref == payment.payment_id:
+        event = appointment.events.filter(to_status=Appointment.Status.CANCELLED).order_by("-at").first()
+        return refund_for_cancellation(
+            appointment=appointment, actor=event and event.actor, at=event.at if event else now, now=now
+        )
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.refunds.exists():
+            return None
+        return _refund_create(
+            locked,
+            amount=locked.amount,
+            reason="Your payment arrived for an appointment that could not take it.",
+            now=now,
+        )
+
+
+def _refund_settle_from_gateway(refund, *, now) -> bool:
+    try:
+        entity = gateway().fetch_refund(
+            payment_id=refund.payment.payment_id, refund_id=refund.razorpay_refund_id
+        )
+    except GatewayError:
+        return False
+    if entity.get("status") not in ("processed", "failed"):
+        return False
+    with transaction.atomic():
+        _refund_event(processed=entity["status"] == "processed")({"refund": {"entity": entity}}, now=now)
+    return True
+
+
+def _poll_order(payment, *, now) -> bool:
+    try:
+        entities = gateway().order_payments(payment.order_id)
+    except GatewayError:
+        return False
+    for entity in entities:
+        with transaction.atomic():
+            _apply_entity(entity, now=now)
+    return True
 
 
 # --- The offline gateway's webhook deliveries -----------------------------------------------

@@ -98,7 +98,10 @@ def callback(request, pk):
     except services.PaymentError as error:
         messages.error(request, str(error))
         return redirect("payments:pay", pk=payment.appointment_id)
-    if outcome.startswith("refunded"):
+    # The outcome may be "no change" when the webhook got there first, and it may
+    # have refunded (slot taken, start passed): what the patient is told comes
+    # from the appointment as it stands now.
+    if outcome.startswith("refunded") or not selectors.payment_confirmed_its_appointment(payment):
         messages.warning(
             request, "Your payment arrived too late for this slot, so we are refunding it in full."
         )

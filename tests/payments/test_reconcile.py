@@ -36,6 +36,7 @@ def test_reconcile_settles_an_order_whose_webhook_was_lost(payment, settings):
                         "amount": payment.amount,
                         "currency": "INR",
                         "status": "captured",
+                        "captured": True,
                         "order_id": payment.order_id,
                     }
                 ],
