@@ -309,6 +309,7 @@ def _reschedule_confirm(request, appointment, confirm):
         "moving": appointment,
         "confirm": confirm,
         "new_clinic": next((c for c in doctor.clinics.all() if c.pk == slot.clinic_id), None),
+        "back_day": picker_day(doctor, start, appointment.mode),
     }
     return render(request, "appointments/reschedule.html", context)
 

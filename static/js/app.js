@@ -70,6 +70,9 @@
     });
   }
   rovingTabindex(document);
+  // At the swap itself (htmx:afterSwap, on the new content), not at the settle
+  // 20 ms later: a Tab pressed in between must already skip the unselected tabs.
+  document.addEventListener("htmx:afterSwap", function () { rovingTabindex(document); });
 
   document.addEventListener("keydown", function (event) {
     var tab = event.target.closest && event.target.closest("[role='tab']");
@@ -119,7 +122,6 @@
     activated = element && element.id ? { id: element.id, list: element.closest("[role='tablist']"), hadFocus: element === document.activeElement } : null;
   });
   document.addEventListener("htmx:afterSettle", function (event) {
-    rovingTabindex(document);
     showSelectedTabs(document);
     if (!activated) return;
     var remembered = activated;

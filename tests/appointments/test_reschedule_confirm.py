@@ -142,3 +142,11 @@ def test_move_post_refused_goes_back_to_the_picker_on_that_day(client_for, booke
     assert response.url == picker(booked, start.date())
     booked.refresh_from_db()
     assert booked.start == local(clinic_doctor, 2, 14, 0)
+
+
+def test_move_confirm_pick_another_time_returns_to_the_slots_day(client_for, booker, booked):
+    start = local(booked.doctor, 3, 14, 0)
+
+    page = confirm(client_for(booker), booked, start).content.decode()
+
+    assert f'href="{picker(booked, start.date())}">Pick another time</a>' in page
