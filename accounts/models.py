@@ -7,8 +7,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 HONORIFICS = {"dr", "prof", "mr", "mrs", "ms"}
-# "Dr.", "Dr", "DR." (repeated, too) before a name; not the "Dr" of "Drishti".
-DOCTOR_TITLE_RE = re.compile(r"^(?:\s*dr\b\.?)+\s*", re.IGNORECASE)
+# "Dr.", "Dr", "DR.", "dr." (repeated, too) before a name: "Dr" in title case, or any
+# case with its full stop. Not the "Dr" of "Drishti", nor "DR" as initials ("DR Kumar").
+DOCTOR_TITLE_RE = re.compile(r"^(?:\s*(?:Dr\b\.?|(?i:dr)\.))+\s*")
 
 
 def without_doctor_title(name: str) -> str:

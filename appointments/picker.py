@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from appointments.selectors import free_slots_for_doctor
-from core.zones import day_label, local_date, local_midnight, shown_time, shown_zone
+from core.zones import clocks_differ, day_label, local_date, local_midnight, shown_time, shown_zone
 from profiles.models import Mode
 
 DAYS_SHOWN = 7
@@ -59,7 +59,7 @@ class Picker:
 
     @property
     def zone_differs(self) -> bool:
-        return str(self.viewer_zone) != self.doctor.time_zone
+        return clocks_differ(self.viewer_zone, self.doctor.time_zone, at=timezone.now())
 
 
 def offered_modes(doctor):

@@ -193,9 +193,10 @@ class PatientFacts:
     age: str  # on the day of the appointment: "34 years", "1 year, 4 months", "8 months"
     born: date | None
     gender: str
-    phone: str  # for clinic visits only: an online consult happens here
+    phone: str  # for a clinic visit to come only (phone_shared): an online consult happens here
     allergies: str
     conditions: str
+    phone_shared: bool = False  # whether the page has a Phone line ("Not given" when phone is "")
 
 
 def _age_words(age) -> str:
@@ -210,24 +211,58 @@ def _age_words(age) -> str:
     return f"{year_words}, {month_words}" if years < 2 and months else year_words
 
 
-def patient_facts(appointment, viewer) -> PatientFacts | None:
-    """The patient's facts for `viewer` if they are the appointment's doctor,
-    else None: nobody else sees them here. No query for an appointment from
+# While the doctor and patient share a live relationship through the appointment
+# (asked, held for payment, booked, or seen); a cancelled, declined or expired
+# one ends it, and with it the doctor's view of the patient's details.
+FACTS_SHARED = frozenset(
+    {
+        Appointment.Status.REQUESTED,
+        Appointment.Status.PENDING_PAYMENT,
+        Appointment.Status.CONFIRMED,
+        Appointment.Status.COMPLETED,
+        Appointment.Status.NO_SHOW,
+    }
+)
+# The phone is for reaching the patient about a clinic visit still to come.
+PHONE_SHARED = frozenset({Appointment.Status.REQUESTED, Appointment.Status.CONFIRMED})
+
+
+def patient_facts_shared(appointment, *, now) -> tuple[bool, bool]:
+    """(whether the appointment's doctor sees the patient's details at `now`,
+    whether the phone too): what patient_facts shows, and what the patient's
+    own page says the doctor sees."""
+    status = appointment.status_at(now)
+    if status not in FACTS_SHARED:
+        return False, False
+    return True, appointment.mode == Mode.IN_PERSON and status in PHONE_SHARED and appointment.end > now
+
+
+def patient_facts(appointment, viewer, *, now=None) -> PatientFacts | None:
+    """The patient's facts for `viewer` if they are the appointment's doctor and
+    the appointment still binds them at `now` (FACTS_SHARED, a lapsed hold being
+    expired), else None: nobody else sees them here. The phone only for a clinic
+    visit asked for or booked and not over. No query for an appointment from
     appointment_for, which joins the patient's details."""
     if viewer is None or viewer.pk != appointment.doctor.user_id:
+        return None
+    facts_shared, phone_shared = patient_facts_shared(appointment, now=now or timezone.now())
+    if not facts_shared:
         return None
     try:
         profile = appointment.patient.patient_profile
     except ObjectDoesNotExist:
         profile = None
     if profile is None:
-        return PatientFacts(age="", born=None, gender="", phone="", allergies="", conditions="")
+        return PatientFacts(
+            age="", born=None, gender="", phone="", allergies="", conditions="", phone_shared=phone_shared
+        )
     day = zones.local_date(appointment.start, zones.zone(appointment.doctor.time_zone))
     return PatientFacts(
         age=_age_words(profile.age_on(day)),
         born=profile.date_of_birth,
         gender=Gender(profile.gender).label if profile.gender in Gender.values else "",
-        phone=profile.phone if appointment.mode == Mode.IN_PERSON else "",
+        phone=profile.phone if phone_shared else "",
+        phone_shared=phone_shared,
         allergies=profile.allergies.strip(),
         conditions=profile.chronic_conditions.strip(),
     )

@@ -162,6 +162,9 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     return appointment
 
 
+SAME_TIME = "That is the time you already have."
+
+
 class NotBookable(BookingError):
     """The doctor cannot be booked (now) in that mode."""
 
@@ -177,13 +180,16 @@ def _check_bookable(doctor, mode):
     return current
 
 
-def slot_for_booking(*, doctor, start, mode, now=None):
+def slot_for_booking(*, doctor, start, mode, now=None, moving=None):
     """The free slot a patient may book at `start` in `mode`, or the BookingError
-    that says why not: the rule appointment_book applies, asked by the confirm
-    page before the patient types a reason. No side effects."""
+    that says why not: the rule appointment_book applies (appointment_reschedule's
+    for `moving`, an appointment being moved), asked by the confirm pages before
+    the patient commits. No side effects."""
     now = now or timezone.now()
+    if moving is not None and start == moving.start:
+        raise BookingError(SAME_TIME)
     _check_bookable(doctor, mode)
-    return _derive_slot(doctor=doctor, start=start, mode=mode, now=now)
+    return _derive_slot(doctor=doctor, start=start, mode=mode, now=now, moving=moving)
 
 
 def _derive_slot(*, doctor, start, mode, now, moving=None):
@@ -360,7 +366,7 @@ def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointmen
         appointment = _locked(appointment)
         _allowed(appointment, action="reschedule", actor=actor, now=now)
         if start == appointment.start:
-            raise BookingError("That is the time you already have.")
+            raise BookingError(SAME_TIME)
         doctor = _check_bookable(appointment.doctor, appointment.mode)
         _check_booking_limits(
             patient=actor, doctor=doctor, mode=appointment.mode, now=now, moving=appointment

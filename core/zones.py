@@ -24,13 +24,45 @@ def zone(name_or_zone) -> ZoneInfo:
     return name_or_zone if isinstance(name_or_zone, ZoneInfo) else ZoneInfo(name_or_zone)
 
 
+# Old names that browsers still report (Chromium's ICU says "Asia/Calcutta" for
+# India) for zones whose current name the doctors' profiles use: read as the
+# current name, so the same clock is never named two ways.
+_LEGACY_ZONES = {
+    "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Dacca": "Asia/Dhaka",
+    "Asia/Rangoon": "Asia/Yangon",
+    "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Asia/Thimbu": "Asia/Thimphu",
+    "Europe/Kiev": "Europe/Kyiv",
+    "Atlantic/Faeroe": "Atlantic/Faroe",
+    "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+    "America/Indianapolis": "America/Indiana/Indianapolis",
+    "America/Louisville": "America/Kentucky/Louisville",
+    "America/Godthab": "America/Nuuk",
+    "Pacific/Truk": "Pacific/Chuuk",
+    "Pacific/Ponape": "Pacific/Pohnpei",
+}
+LEGACY_ZONES = {old: new for old, new in _LEGACY_ZONES.items() if new in VALID_ZONES}
+
+
 def viewer_zone_name(*, profile_zone: str | None = None, cookie: str = "") -> str:
     """The viewer's zone: `profile_zone` (a logged-in user's profile time_zone),
     else the browser's zone from the `tz` cookie when it names a real zone, else
-    the default."""
+    the default; a legacy alias read as its current name (LEGACY_ZONES)."""
     if profile_zone:
-        return profile_zone
-    return cookie if cookie in VALID_ZONES else DEFAULT_ZONE
+        return LEGACY_ZONES.get(profile_zone, profile_zone)
+    name = cookie if cookie in VALID_ZONES else DEFAULT_ZONE
+    return LEGACY_ZONES.get(name, name)
+
+
+def clocks_differ(zone_a, zone_b, *, at: datetime) -> bool:
+    """Whether the two zones' clocks read differently at the instant `at`: the one
+    "zones differ" rule (a time is then shown with its zone named, and a clinic
+    visit with the viewer's own time as a note). Offsets, not names: Asia/Calcutta
+    and Asia/Kolkata are one clock, London and Kolkata differ, and London and
+    Lisbon differ in no season."""
+    return at.astimezone(zone(zone_a)).utcoffset() != at.astimezone(zone(zone_b)).utcoffset()
 
 
 # --- Wall clock -> instant ------------------------------------------------------------------
@@ -130,6 +162,10 @@ class ShownTime:
             return f"{local:%A}, {local.day} {local:%B}"
         return f"{local:%a}, {local.day} {local:%b}"
 
+    def day(self) -> str:
+        """ "Tue, 1 Dec": the day `label` shows, without the time."""
+        return self._day(self.local, None, False)
+
     def time(self) -> str:
         """ "9:00 AM IST" (the zone named only when the clocks differ)."""
         return " ".join(filter(None, (clock(self.local), self.zone_name)))
@@ -139,8 +175,13 @@ class ShownTime:
         return clock(self.local)
 
     def viewer_clock(self) -> str:
-        """The viewer's own "3:30 AM" for a clinic visit elsewhere, else ""."""
-        return clock(self.viewer_local) if self.viewer_local is not None else ""
+        """The viewer's own "3:30 AM" for a clinic visit elsewhere, else ""; with
+        the weekday, "Wed 3:30 AM", when it is another day there (a slot pill)."""
+        if self.viewer_local is None:
+            return ""
+        if self.viewer_local.date() != self.local.date():
+            return f"{self.viewer_local:%a} {clock(self.viewer_local)}"
+        return clock(self.viewer_local)
 
     def viewer_time(self) -> str:
         """The viewer's own "3:30 AM GMT" for a clinic visit elsewhere, else ""."""
@@ -185,7 +226,7 @@ def shown_time(moment: datetime, *, in_person: bool, doctor_zone, viewer_zone) -
     first = shown_zone(in_person=in_person, doctor_zone=doctor_zone, viewer_zone=viewer_zone)
     local = moment.astimezone(first)
     viewer_local = moment.astimezone(viewer_zone)
-    if moment.astimezone(zone(doctor_zone)).utcoffset() == viewer_local.utcoffset():
+    if not clocks_differ(doctor_zone, viewer_zone, at=moment):
         return ShownTime(local=local, zone_name="")
     return ShownTime(
         local=local,

@@ -103,7 +103,10 @@ def _error_summary(context):
 
 
 def _first_input_id(bound):
-    """The id of the field's first input: the field's own, or its first checkbox's."""
+    """The id of the field's input: its own (an input, a <select>), or its first
+    checkbox's for a list of checkboxes (whose group has no id of its own)."""
+    if bound.id_for_label:
+        return bound.id_for_label
     subwidgets = bound.subwidgets
     return subwidgets[0].id_for_label if subwidgets else ""
 

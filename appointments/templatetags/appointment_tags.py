@@ -21,9 +21,10 @@ def viewer_zone() -> str:
 
 @register.filter
 def zone_differs(appointment_or_doctor) -> bool:
-    """True when the viewer's active zone is not the doctor's: times must then name their zone."""
+    """True when the viewer's clock is not the doctor's (core.zones.clocks_differ,
+    now): times must then name their zone."""
     doctor = getattr(appointment_or_doctor, "doctor", appointment_or_doctor)
-    return viewer_zone_key() != doctor.time_zone
+    return zones.clocks_differ(timezone.get_current_timezone(), doctor.time_zone, at=timezone.now())
 
 
 @register.filter
@@ -86,6 +87,13 @@ def when(moment, doctor, mode, style="short"):
 @register.simple_tag
 def appointment_when(appointment, style="short"):
     return when(appointment.start, appointment.doctor, appointment.mode, style)
+
+
+@register.simple_tag
+def appointment_day(appointment):
+    """The appointment's day as appointment_when shows it ("Tue, 1 Dec"), for text
+    that names it again (a screen reader's button label)."""
+    return shown(appointment.start, appointment.doctor, appointment.mode).day()
 
 
 @register.inclusion_tag("appointments/partials/slot_picker.html", takes_context=True)

@@ -172,13 +172,15 @@ def _appointment_for(request, pk):
 def appointment_detail(request, pk):
     appointment = _appointment_for(request, pk)
     is_doctor = appointment.doctor.user_id == request.user.pk
+    now = timezone.now()
     context = {
         "appointment": appointment,
         "is_doctor": is_doctor,
         "reason_form": ReasonForm(),
         "actions": services.available_actions(appointment, request.user),
         "too_late_to_change": not is_doctor and services.patient_too_late(appointment),
-        "patient_facts": selectors.patient_facts(appointment, request.user),
+        "patient_facts": selectors.patient_facts(appointment, request.user, now=now),
+        "doctor_sees": selectors.patient_facts_shared(appointment, now=now),
         # What cancelling now would give back, stated on the cancel step.
         "refund_if_cancelled": refund_due(appointment, actor=request.user, at=timezone.now()),
         "policy": policy_lines(),
@@ -265,15 +267,50 @@ def reschedule(request, pk):
                 return _not_bookable(request, appointment)
             except services.BookingError as error:
                 messages.error(request, str(error))
-                return redirect("appointments:reschedule", pk=pk)
+                return _back_to_picker(appointment, form.cleaned_data["start"])
             messages.success(request, "Your appointment is moved. We have emailed you the new time.")
             return redirect("appointments:detail", pk=pk)
         messages.error(request, "Please pick a time from the list.")
-    confirm = RescheduleForm(request.GET) if "start" in request.GET else None
+    if "start" in request.GET:
+        confirm = RescheduleForm(request.GET)
+        if confirm.is_valid():
+            return _reschedule_confirm(request, appointment, confirm)
+        messages.error(request, "Please pick a time from the list.")
     context = _picker_context(request, appointment.doctor, moving=appointment)
-    context["confirm"] = confirm if confirm is not None and confirm.is_valid() else None
-    if request.htmx and context["confirm"] is None:
+    if request.htmx:
         return render(request, "appointments/partials/slot_picker.html", context)
+    return render(request, "appointments/reschedule.html", context)
+
+
+def _back_to_picker(appointment, start):
+    """The move's picker on the day of the time refused."""
+    query = urlencode({"day": picker_day(appointment.doctor, start, appointment.mode).isoformat()})
+    return redirect(f"{reverse('appointments:reschedule', args=[appointment.pk])}?{query}")
+
+
+def _reschedule_confirm(request, appointment, confirm):
+    """The move's confirm step, `?start=` checked by the rule the POST applies
+    (services.slot_for_booking with the appointment moving): a time it would
+    refuse sends the patient back to the picker on that day, with the reason."""
+    doctor = appointment.doctor
+    start = confirm.cleaned_data["start"]
+    try:
+        slot = services.slot_for_booking(
+            doctor=doctor, start=start, mode=appointment.mode, moving=appointment
+        )
+    except services.NotBookable:
+        return _not_bookable(request, appointment)
+    except services.BookingError as error:
+        messages.error(request, str(error))
+        return _back_to_picker(appointment, start)
+    prefetch_related_objects([doctor], _CLINICS)
+    context = {
+        "doctor": doctor,
+        "moving": appointment,
+        "confirm": confirm,
+        "new_clinic": next((c for c in doctor.clinics.all() if c.pk == slot.clinic_id), None),
+        "back_day": picker_day(doctor, start, appointment.mode),
+    }
     return render(request, "appointments/reschedule.html", context)
 
 

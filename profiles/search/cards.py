@@ -72,6 +72,10 @@ class CardContext:
     locality_id: int | None = None
     now: datetime | None = None
     zone: object = None
+    # The next clinic slot only for a doctor whose clinics are all in city_id (a
+    # doctor keeps one next clinic slot across their clinics): the home page's
+    # "soonest in your city" (profiles.search.query.soonest_doctors).
+    local_slots_only: bool = False
 
 
 def doctor_cards(ids, context: CardContext) -> list:
@@ -184,7 +188,7 @@ class _CardBuilder:
         candidates = []
         if mode != Mode.IN_PERSON and offers_online and next_online:
             candidates.append((next_online, Mode.ONLINE))
-        if mode != Mode.ONLINE and offers_in_person and next_in_person:
+        if mode != Mode.ONLINE and offers_in_person and next_in_person and self._here(clinics):
             candidates.append((next_in_person, Mode.IN_PERSON))
         # A value older than now is stale (the refresher has not run yet): say nothing.
         candidates = [c for c in candidates if c[0] >= self.now]
@@ -202,6 +206,12 @@ class _CardBuilder:
             card.next_at, card.next_iso, card.next_label = moment, local.isoformat(), label
             card.slots_url = f"{reverse('appointments:slots', args=[slug])}?day={local.date():%Y-%m-%d}&mode={slot_mode.value}"
         return card
+
+    def _here(self, clinics) -> bool:
+        """Whether the doctor's next clinic slot is in the city asked for, when that matters."""
+        if not self.context.local_slots_only:
+            return True
+        return bool(clinics) and all(city_id == self.context.city_id for _name, city_id, _loc in clinics)
 
     def _place(self, clinics) -> str:
         """The clinic in the locality or city asked for, else the first one."""

@@ -29,6 +29,7 @@ Reading the words: profiles.search.terms.
 """
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -49,13 +50,18 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Least
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts.models import User
 from core import cache_versions, zones
 from profiles.models import Clinic, DoctorProfile, Gender, Mode, PatientProfile
 from profiles.search import cards as search_cards
 from profiles.search.reference import CityRef, LanguageRef, LocalityRef, SpecialtyRef, reference_data
 from profiles.search.terms import TextQuery, interpret
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 # Counting stops here: past it the page says "1,000+ doctors". An exact count of a
@@ -490,6 +496,24 @@ def landing_title(*, city, specialty=None) -> str:
     return f"{specialty.plural if specialty else 'Doctors'} in {city.name}"
 
 
+def _cached(key, build, timeout):
+    """`build()`, kept under `key` for `timeout` seconds; with the cache down
+    (Redis not answering), built every time and kept nowhere, as
+    core.cache_versions fails open."""
+    try:
+        value = cache.get(key)
+    except Exception:
+        logger.warning("Cache read of %s failed: built afresh", key, exc_info=True)
+        return build()
+    if value is None:
+        value = build()
+        try:
+            cache.set(key, value, timeout)
+        except Exception:
+            logger.warning("Cache write of %s failed", key, exc_info=True)
+    return value
+
+
 def popular_specialties(city, *, limit=POPULAR_COUNT) -> list:
     """The specialties with bookable doctors in `city`, the most doctors first,
     at most `limit`: [(SpecialtyRef, count)]. None without doctors there: a
@@ -498,13 +522,12 @@ def popular_specialties(city, *, limit=POPULAR_COUNT) -> list:
     if city is None:
         return []
     reference = reference_data()
-    key = POPULAR_CACHE_KEY.format(city_id=city.id)
-    counts = cache.get(key)
-    if counts is None:
+
+    def build():
         doctors = DoctorProfile.objects.bookable().filter(
             Exists(Clinic.objects.filter(doctor_id=OuterRef("pk"), city_id=city.id))
         )
-        counts = dict(
+        return dict(
             _through("specialties")
             .objects.filter(doctorprofile_id__in=doctors.values("pk"))
             .values_list("specialty_id")
@@ -512,7 +535,8 @@ def popular_specialties(city, *, limit=POPULAR_COUNT) -> list:
             .order_by("-n", "specialty_id")
             .values_list("specialty_id", "n")[:limit]
         )
-        cache.set(key, counts, POPULAR_TTL)
+
+    counts = _cached(POPULAR_CACHE_KEY.format(city_id=city.id), build, POPULAR_TTL)
     chosen = [(reference.specialty_by_id(pk), n) for pk, n in counts.items() if reference.specialty_by_id(pk)]
     chosen.sort(key=lambda item: (-item[1], item[0].name))
     return chosen[:limit]
@@ -527,25 +551,27 @@ def _upcoming_at(mode, now):
 
 def soonest_doctors(city, *, limit=SOONEST_COUNT, now=None) -> list:
     """The cards of the bookable doctors with a clinic in `city` whose next free
-    slot (either mode) comes first, soonest first, at most `limit`; [] when
+    slot in that city comes first, soonest first, at most `limit`; [] when
     nobody there has a free slot. Three queries when the cache is cold (the
     ids, then the cards), none when warm: cached per city, viewer zone and day
-    (the cards say "Today, 4:30 PM") under SOONEST_VERSION."""
+    (the cards say "Today, 4:30 PM") under SOONEST_VERSION; nothing kept when
+    the cache is down.
+
+    "In that city": a doctor keeps one next clinic slot across all their
+    clinics, so it counts only for a doctor whose clinics are all in `city`
+    (else it may be a Pune clinic's slot shown to a Mumbai visitor); a video
+    consult counts wherever the clinics are. The cards follow the same rule
+    (CardContext.local_slots_only)."""
     if city is None:
         return []
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     reference = reference_data()
-    key = SOONEST_CACHE_KEY.format(
-        version=cache_versions.current(SOONEST_VERSION),
-        stamp=reference.stamp,
-        city_id=city.id,
-        zone=zone,
-        day=zones.local_date(now, zone).isoformat(),
-    )
-    cards = cache.get(key)
-    if cards is None:
-        online, in_person = _upcoming_at(Mode.ONLINE, now), _upcoming_at(Mode.IN_PERSON, now)
+
+    def build():
+        online = _upcoming_at(Mode.ONLINE, now)
+        elsewhere = Exists(Clinic.objects.filter(doctor_id=OuterRef("pk")).exclude(city_id=city.id))
+        in_person = Case(When(~elsewhere, then=_upcoming_at(Mode.IN_PERSON, now)))
         ids = list(
             _matching(SearchFilters(city=city), now)[0]
             .annotate(soonest=Least(Coalesce(online, in_person), Coalesce(in_person, online)))
@@ -553,9 +579,23 @@ def soonest_doctors(city, *, limit=SOONEST_COUNT, now=None) -> list:
             .order_by("soonest", "full_name", "pk")
             .values_list("pk", flat=True)[:limit]
         )
-        context = search_cards.CardContext(reference=reference, city_id=city.id, now=now, zone=zone)
-        cards = search_cards.doctor_cards(ids, context)
-        cache.set(key, cards, SOONEST_TTL)
+        context = search_cards.CardContext(
+            reference=reference, city_id=city.id, now=now, zone=zone, local_slots_only=True
+        )
+        return search_cards.doctor_cards(ids, context)
+
+    version = cache_versions.current(SOONEST_VERSION)
+    if version is None:  # the cache is down: no key names this version, keep nothing
+        cards = build()
+    else:
+        key = SOONEST_CACHE_KEY.format(
+            version=version,
+            stamp=reference.stamp,
+            city_id=city.id,
+            zone=zone,
+            day=zones.local_date(now, zone).isoformat(),
+        )
+        cards = _cached(key, build, SOONEST_TTL)
     # A slot that has begun since the cards were cached is no longer free.
     return [card for card in cards if card.next_at and card.next_at >= now]
 
@@ -569,9 +609,9 @@ def busiest_city():
     """The city with the most bookable doctors, else the first city by name
     (no doctors yet), else None. One aggregate query every BUSIEST_CITY_TTL."""
     reference = reference_data()
-    city_id = cache.get(BUSIEST_CITY_CACHE_KEY)
-    if city_id is None:
-        city_id = (
+
+    def build():
+        return (
             Clinic.objects.filter(doctor_id__in=DoctorProfile.objects.bookable().values("pk"))
             .values("city_id")
             .annotate(doctors=Count("doctor_id", distinct=True))
@@ -579,7 +619,8 @@ def busiest_city():
             .values_list("city_id", flat=True)
             .first()
         ) or 0
-        cache.set(BUSIEST_CITY_CACHE_KEY, city_id, BUSIEST_CITY_TTL)
+
+    city_id = _cached(BUSIEST_CITY_CACHE_KEY, build, BUSIEST_CITY_TTL)
     return reference.city_by_id(city_id) or reference.default_city
 
 
@@ -599,3 +640,11 @@ def visitor_city(*, user, cookie="") -> tuple:
 # (name, photo, status, fees), their clinics; next free slots are written in
 # bulk by services.doctors_next_available_set, which bumps it itself.
 cache_versions.bump_on_change(SOONEST_VERSION, DoctorProfile, Clinic)
+
+
+@receiver(post_save, sender=User, dispatch_uid="profiles-search-soonest-doctor-account")
+def _doctor_account_saved(sender, instance, update_fields=None, **kwargs):
+    """A doctor's account deactivated (or reactivated) takes them off (or puts
+    them back on) the home page at once. A login saves only last_login: no bump."""
+    if instance.role == User.Role.DOCTOR and (update_fields is None or "is_active" in update_fields):
+        soonest_changed()

@@ -57,7 +57,23 @@
 
   // Tab lists (the slot picker's mode and days): the WAI-ARIA tabs pattern with
   // manual activation. Only the selected tab is in the Tab order; the arrow keys,
-  // Home and End move focus along the list, Enter or Space activates.
+  // Home and End move focus along the list, Enter or Space activates. The server
+  // sends every tab reachable (without this script there are no arrow keys):
+  // the roving tabindex is set here, on load and after every swap.
+  function rovingTabindex(root) {
+    root.querySelectorAll("[role='tablist']").forEach(function (list) {
+      var tabs = list.querySelectorAll("[role='tab']");
+      var selected = list.querySelector("[role='tab'][aria-selected='true']") || tabs[0];
+      tabs.forEach(function (tab) {
+        tab.setAttribute("tabindex", tab === selected ? "0" : "-1");
+      });
+    });
+  }
+  rovingTabindex(document);
+  // At the swap itself (htmx:afterSwap, on the new content), not at the settle
+  // 20 ms later: a Tab pressed in between must already skip the unselected tabs.
+  document.addEventListener("htmx:afterSwap", function () { rovingTabindex(document); });
+
   document.addEventListener("keydown", function (event) {
     var tab = event.target.closest && event.target.closest("[role='tab']");
     if (!tab) return;

@@ -47,17 +47,22 @@ def test_bidi_overrides_typed_by_the_patient_never_reach_the_doctors_page(client
     )
     assert booked.status_code == 302
     appointment = Appointment.objects.get()
+    client.force_login(clinic_doctor.user)
+    # The patient's details reach the doctor while the appointment stands (not once cancelled).
+    booked_page = client.get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
+    client.force_login(booker)
     client.post(reverse("appointments:cancel", args=[appointment.pk]), {"reason": f"Feeling {RLO}better"})
 
     client.force_login(clinic_doctor.user)
     page = client.get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
     listing = client.get(reverse("appointments:doctor_list"), {"tab": "past"}).content.decode()
 
+    assert not has_bidi(booked_page)
     assert not has_bidi(page)
     assert not has_bidi(listing)
     assert "Priya Nair" in page
     assert "Rash on both arms" in page
-    assert "Penicillin (hives)\r\nPeanuts" in page
-    assert '<dd class="prewrap">Asthma</dd>' in page
-    assert "9820012345" in page
+    assert "Penicillin (hives)\r\nPeanuts" in booked_page
+    assert '<dd class="prewrap">Asthma</dd>' in booked_page
+    assert "9820012345" in booked_page
     assert "Feeling better" in page
