@@ -18,6 +18,7 @@ from appointments.models import (
     BookingSettings,
 )
 from appointments.notices import when
+from core.admin_mixins import ReadOnlyAdminMixin
 from core.audit import audit_record
 from core.templatetags.ui import rupees
 
@@ -40,24 +41,15 @@ def _all_fields(model):
     return tuple(f.name for f in model._meta.fields if not f.primary_key)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Viewable by staff with the view permission, changeable by nobody.
 
     Subclasses list every field as read-only, so the view page builds no form
     (a form's doctor dropdown would load the whole directory).
     """
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class AppointmentEventInline(admin.TabularInline):
+class AppointmentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = AppointmentEvent
     extra = 0
     can_delete = False
@@ -76,15 +68,6 @@ class AppointmentEventInline(admin.TabularInline):
     @admin.display(description="to")
     def to_label(self, obj):
         return _status_label(obj.to_status)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Appointment)

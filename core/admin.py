@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin_mixins import ReadOnlyAdminMixin
 from core.models import AuditLog, EmailAttempt, Notification
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Readable by staff, changeable by nobody."""
 
     list_display = ("created_at", "action", "outcome", "actor", "target_repr", "subject", "ip_address")
@@ -13,15 +14,6 @@ class AuditLogAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("actor", "subject")
     readonly_fields = [f.name for f in AuditLog._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EmailAttemptInline(admin.TabularInline):

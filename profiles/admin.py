@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from core.admin_mixins import ReadOnlyAdminMixin
 from profiles import services
 from profiles.forms import RejectForm
 from profiles.models import (
@@ -72,7 +73,7 @@ class LanguageAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientProfile)
-class PatientProfileAdmin(admin.ModelAdmin):
+class PatientProfileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """View-only. The medical fields (blood group, allergies, conditions, emergency
     contact) are left out on purpose: every read of medical data must go through
     an audited view, and admin pages are not audited."""
@@ -89,15 +90,6 @@ class PatientProfileAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "city")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Doctors: the verification queue -------------------------------------------------------
@@ -135,7 +127,7 @@ class ClinicInline(admin.StackedInline):
         return formfield
 
 
-class DoctorDocumentInline(admin.TabularInline):
+class DoctorDocumentInline(ReadOnlyAdminMixin, admin.TabularInline):
     """What the doctor uploaded, to open and check; documents change only through the doctor."""
 
     model = DoctorDocument
@@ -157,15 +149,6 @@ class DoctorDocumentInline(admin.TabularInline):
         if obj.pk is None:
             return "-"
         return format_html('<a href="{}">View</a>', reverse("profiles:document_download", args=[obj.pk]))
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DoctorProfile)
