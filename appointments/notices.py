@@ -12,7 +12,7 @@ from icalendar import Calendar, Event
 
 from core import zones
 from core.notifications import notifications_withdraw, notify
-from profiles.models import PatientProfile
+from profiles.models import Mode, PatientProfile
 
 REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
 
@@ -88,7 +88,7 @@ def appointment_when(appointment, moment, user) -> str:
     zone = zone_of(user, appointment)
     shown = zones.shown_time(
         moment,
-        in_person=appointment.mode == "IN_PERSON",
+        in_person=appointment.mode == Mode.IN_PERSON,
         doctor_zone=appointment.doctor.time_zone,
         viewer_zone=zone,
     )
