@@ -22,8 +22,13 @@ def booker(db):
 
 
 def next_slot(doctor, mode=Mode.IN_PERSON, *, after=None, index=0):
-    """A free slot of `doctor` in `mode`, from tomorrow on."""
-    start = after or timezone.now() + timedelta(days=1)
+    """A free slot of `doctor` in `mode`, from the start of tomorrow (the doctor's day) on.
+
+    Starting at midnight, not at now + 24 h, keeps `index=0` and `index=1` on one day
+    whatever the hour the suite runs: from "now + 24 h" late in the afternoon the first
+    free slot can be the day's last one, and the next one lies a day later.
+    """
+    start = after or local(doctor, 1, 0)
     slots = free_slots_for_doctor(doctor, window_start=start, window_end=start + timedelta(days=3), mode=mode)
     return slots[index]
 
