@@ -22,13 +22,14 @@ def booker(db):
 
 
 def next_slot(doctor, mode=Mode.IN_PERSON, *, after=None, index=0):
-    """A free slot of `doctor` in `mode`, from the start of tomorrow (the doctor's day) on.
+    """A free slot of `doctor` in `mode`, from the start of the day after tomorrow (the doctor's).
 
-    Starting at midnight, not at now + 24 h, keeps `index=0` and `index=1` on one day
-    whatever the hour the suite runs: from "now + 24 h" late in the afternoon the first
-    free slot can be the day's last one, and the next one lies a day later.
+    Starting at a midnight, not at now + 24 h, keeps `index=0` and `index=1` neighbours on one
+    day whatever the hour the suite runs (from "now + 24 h" late in the afternoon the first free
+    slot can be the day's last one). The day after tomorrow, not tomorrow, keeps every slot more
+    than 24 hours away, so both reminders (24 h and 1 h before) are always due in the future.
     """
-    start = after or local(doctor, 1, 0)
+    start = after or local(doctor, 2, 0)
     slots = free_slots_for_doctor(doctor, window_start=start, window_end=start + timedelta(days=3), mode=mode)
     return slots[index]
 
