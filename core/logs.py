@@ -31,7 +31,7 @@ SECRET_KEY_PATTERN = re.compile(
     re.IGNORECASE,
 )
 # 13 to 19 digits, optionally grouped by spaces or dashes: a payment card number's shape.
-CARD_PATTERN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+CARD_PATTERN = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
 # What callers may name in `extra=` without the name being blanked: ids and outcomes.
 SAFE_KEYS = {"event", "status_code", "method", "path", "request_id", "user_id", "outcome"}
 # Settings whose values are secrets: replaced wherever they appear in a line.
@@ -104,10 +104,12 @@ class RequestContextFilter(logging.Filter):
     """Adds `request_id` and `user_id` to every record (None outside a request)."""
 
     def filter(self, record):
+        # Django logs a 4xx after the middleware has finished, passing the request along.
+        request = getattr(record, "request", None) or _current_request.get()
         if not hasattr(record, "request_id"):
-            record.request_id = _current_request_id.get()
+            record.request_id = getattr(request, "request_id", None) or _current_request_id.get()
         if not hasattr(record, "user_id"):
-            record.user_id = _user_id_of(_current_request.get())
+            record.user_id = _user_id_of(request)
         return True
 
 
