@@ -335,6 +335,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # benchmark turn them off explicitly because they speak plain http.
 _production = not DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_production)
+# The load balancer's health check speaks plain http to the app server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_production)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_production)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _production else 0)
