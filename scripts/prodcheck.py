@@ -108,21 +108,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def connect_kwargs(url, dbname=None) -> dict:
+    parts = urlsplit(url)
+    return {
+        "dbname": dbname or parts.path.lstrip("/"),
+        "user": parts.username,
+        "password": parts.password,
+        "host": parts.hostname,
+        "port": parts.port or 5432,
+    }
+
+
 def recreate_database(url, drop_only=False):
     import psycopg
     from psycopg import sql
 
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = dict(
-        dbname="postgres",
-        user=parts.username,
-        password=parts.password,
-        host=parts.hostname,
-        port=parts.port or 5432,
-        autocommit=True,
-    )
-    with psycopg.connect(**admin) as connection:
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(**connect_kwargs(url, dbname="postgres"), autocommit=True) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         connection.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(f"{name}_restore_drill"))
@@ -281,14 +283,7 @@ def check_private_files(base, work):
 def first_document_id() -> int:
     import psycopg
 
-    parts = urlsplit(DATABASE_URL)
-    with psycopg.connect(
-        dbname=parts.path.lstrip("/"),
-        user=parts.username,
-        password=parts.password,
-        host=parts.hostname,
-        port=parts.port or 5432,
-    ) as connection:
+    with psycopg.connect(**connect_kwargs(DATABASE_URL)) as connection:
         return connection.execute("SELECT min(id) FROM profiles_doctordocument").fetchone()[0]
 
 
