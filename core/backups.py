@@ -175,6 +175,26 @@ def backup(dest: Path, *, now=None) -> Path:
     return folder
 
 
+def upload(folder: Path) -> str:
+    """Copy a backup folder to BACKUP_BUCKET (another bucket than the files', ideally
+    another account and region, with versioning and a retention lock); returns its prefix."""
+    import boto3
+
+    if not settings.BACKUP_BUCKET:
+        raise BackupError("BACKUP_BUCKET is not set: nowhere to upload the backup to.")
+    client = boto3.client(
+        "s3",
+        endpoint_url=settings.AWS_S3_ENDPOINT_URL or None,
+        region_name=settings.AWS_S3_REGION_NAME or None,
+        aws_access_key_id=settings.AWS_ACCESS_KEY_ID or None,
+        aws_secret_access_key=settings.AWS_SECRET_ACCESS_KEY or None,
+    )
+    prefix = f"backups/{Path(folder).name}"
+    for path in sorted(Path(folder).iterdir()):
+        client.upload_file(str(path), settings.BACKUP_BUCKET, f"{prefix}/{path.name}")
+    return f"s3://{settings.BACKUP_BUCKET}/{prefix}/"
+
+
 @dataclass
 class DrillReport:
     tables: int = 0

@@ -283,6 +283,8 @@ if STORAGE_BACKEND not in ("local", "s3"):
     raise ImproperlyConfigured('STORAGE_BACKEND must be "local" or "s3".')
 if STORAGE_BACKEND == "s3" and not AWS_STORAGE_BUCKET_NAME:
     raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+# Where `manage.py backup --upload` puts the nightly backups (docs/deploy.md, "Backups").
+BACKUP_BUCKET = env.str("BACKUP_BUCKET", default="")
 if not 10 <= PRIVATE_URL_SECONDS <= 3600:
     raise ImproperlyConfigured("PRIVATE_URL_SECONDS must be between 10 and 3600.")
 STORAGES = {
@@ -368,7 +370,7 @@ CONTENT_SECURITY_POLICY = {
 # user_id and the event's context; never a request body, query string, cookie,
 # card number or secret. LOG_FORMAT=plain gives readable lines for a terminal.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "plain"):
     raise ImproperlyConfigured('LOG_FORMAT must be "json" or "plain".')
 LOGGING = {

@@ -1,12 +1,13 @@
 """Backups and the restore drill (PostgreSQL): a backup restores with the same rows and file hashes,
 and the drill catches a backup that does not."""
 
+import io
 import json
 
 import pytest
 from django.core.files.base import ContentFile
 
-from core.backups import FILES, MANIFEST, backup, restore_drill
+from core.backups import DUMP, FILES, MANIFEST, backup, restore_drill
 from core.storage import private_storage
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
@@ -54,3 +55,25 @@ def test_backup_s3_storage_keeps_no_file_archive(tmp_path, settings):
 
     assert json.loads((folder / MANIFEST).read_text())["files"] == {}
     assert not (folder / FILES).exists()
+
+
+def test_backup_upload_copies_the_folder_to_the_backup_bucket(tmp_path, settings, stored_file, monkeypatch):
+    import boto3
+    from django.core.management import call_command
+    from moto import mock_aws
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    settings.BACKUP_BUCKET = "medconsult-backups"
+    settings.AWS_S3_REGION_NAME = "us-east-1"
+    settings.AWS_ACCESS_KEY_ID = "test-access-key"
+    settings.AWS_SECRET_ACCESS_KEY = "test-secret-key-not-real"
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="medconsult-backups")
+
+        call_command("backup", "--dest", str(tmp_path / "backups"), "--upload", stdout=io.StringIO())
+
+        keys = [item["Key"] for item in client.list_objects_v2(Bucket="medconsult-backups")["Contents"]]
+    assert sorted(key.rsplit("/", 1)[1] for key in keys) == [DUMP, FILES, MANIFEST]
+    assert list((tmp_path / "backups").iterdir()) == []
