@@ -229,3 +229,16 @@ def test_sentry_dsn_turns_on_sentry_without_pii(tmp_path):
     )
 
     assert result.stdout.split() == ["False", "never", "False", "sentry_before_send"]
+
+
+def test_log_line_user_id_handed_to_gunicorn_access_log(client_for, patient):
+    response = client_for(patient).get("/notifications/")
+
+    assert response.status_code == 200
+    assert response.wsgi_request.META["medconsult.user_id"] == str(patient.pk)
+
+
+def test_log_line_anonymous_request_hands_no_user_id(client):
+    response = client.get("/healthz")
+
+    assert "medconsult.user_id" not in response.wsgi_request.META
