@@ -16,6 +16,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -305,8 +306,63 @@ def restore_drill(env, work):
     check(result.returncode == 0, "restore drill: fresh database and files match the backup")
 
 
+def answers(url) -> bool:
+    parts = urlsplit(url)
+    default_port = 6379 if parts.scheme.startswith("redis") else 5432
+    try:
+        with socket.create_connection((parts.hostname, parts.port or default_port), timeout=1) as conn:
+            if parts.scheme.startswith("redis"):
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+            return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def redis_for_the_run():
+    """Redis at PRODCHECK_CACHE_URL, or a private redis-server for this run when none answers there."""
+    global CACHE_URL
+    if answers(CACHE_URL):
+        yield
+        return
+    run(["scripts/ensure-debian-packages.sh", "redis-server"], os.environ.copy())
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [
+            shutil.which("redis-server") or "/usr/bin/redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    CACHE_URL = f"redis://127.0.0.1:{port}/0"
+    try:
+        for _ in range(50):
+            if answers(CACHE_URL):
+                break
+            time.sleep(0.1)
+        say(f"started a private redis-server for this run on port {port}")
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="medconsult-prodcheck-") as scratch:
+    if not answers(DATABASE_URL):
+        parts = urlsplit(DATABASE_URL)
+        print(
+            f"PostgreSQL does not answer on {parts.hostname}:{parts.port or 5432} (PRODCHECK_DATABASE_URL)."
+        )
+        return 1
+    with tempfile.TemporaryDirectory(prefix="medconsult-prodcheck-") as scratch, redis_for_the_run():
         work = Path(scratch)
         port = free_port()
         env = production_env(work, port)
