@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -150,9 +151,11 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 OPENER = urllib.request.build_opener(NoRedirect)
 
 
-def fetch(base, path, headers=None):
-    """(status, headers, body) for GET `path`, redirects not followed."""
-    request = urllib.request.Request(base + path, headers=PROXY_HEADERS if headers is None else headers)  # noqa: S310
+def fetch(base, path, headers=None, data=None):
+    """(status, headers, body) for GET (or POST `data`) `path`, redirects not followed."""
+    request = urllib.request.Request(  # noqa: S310
+        base + path, headers=PROXY_HEADERS if headers is None else headers, data=data
+    )
     try:
         with OPENER.open(request, timeout=20) as response:
             return response.status, response.headers, response.read()
@@ -245,6 +248,46 @@ def check_site(base, env, work):
             f"{headers.get('Cache-Control')})",
         )
     check_private_files(base, work)
+    check_login(base)
+
+
+def cookies_of(headers) -> dict:
+    return {
+        cookie.split("=", 1)[0]: cookie.split("=", 1)[1].split(";", 1)[0]
+        for cookie in headers.get_all("Set-Cookie") or []
+    }
+
+
+def check_login(base):
+    """A demo patient logs in over "https"; the session cookie is Secure and HttpOnly, and
+    the dashboard request's access line names the user."""
+    status, headers, body = fetch(base, "/accounts/login/")
+    jar = cookies_of(headers)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    if not check(status == 200 and token and "csrftoken" in jar, "the login page gives a CSRF token"):
+        return
+    form = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token.group(1).decode(),
+            "username": "patient@medconsult.local",
+            "password": "demo-pass-2026",
+        }
+    ).encode()
+    post_headers = {
+        **PROXY_HEADERS,
+        "Cookie": f"csrftoken={jar['csrftoken']}",
+        "Origin": f"https://{HOST}",
+        "Referer": f"https://{HOST}/accounts/login/",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    status, headers, _ = fetch(base, "/accounts/login/", post_headers, data=form)
+    session = [c for c in headers.get_all("Set-Cookie") or [] if c.startswith("sessionid=")]
+    if not check(status == 302 and session, f"the demo patient logs in (got {status})"):
+        return
+    check("Secure" in session[0] and "HttpOnly" in session[0], "the session cookie is Secure and HttpOnly")
+    cookie = f"sessionid={cookies_of(headers)['sessionid']}"
+    status, _, _ = fetch(base, "/patient/", {**PROXY_HEADERS, "Cookie": cookie})
+    check(status == 200, f"the patient's dashboard answers 200 (got {status})")
 
 
 def check_private_files(base, work):
@@ -401,6 +444,11 @@ def main() -> int:
             check(
                 bool(access) and all(line.get("request_id") and line.get("status_code") for line in access),
                 f"gunicorn's access log: {len(access)} JSON lines with request ids",
+            )
+            dashboard = [line for line in access if line.get("path") == "/patient/"]
+            check(
+                bool(dashboard) and isinstance(dashboard[-1].get("user_id"), int),
+                f"the dashboard's access line names the user (user_id {dashboard[-1].get('user_id') if dashboard else None})",
             )
             restore_drill(env, work)
         finally:
