@@ -242,3 +242,24 @@ def test_log_line_anonymous_request_hands_no_user_id(client):
     response = client.get("/healthz")
 
     assert "medconsult.user_id" not in response.wsgi_request.META
+
+
+def test_log_line_failed_account_email_at_error_without_the_link(
+    patient, settings, log_lines, django_capture_on_commit_callbacks
+):
+    from accounts.services import user_email_verification_send
+
+    settings.EMAIL_BACKEND = "tests.core.test_logs.FailingBackend"
+    patient.email_verified_at = None
+    patient.save(update_fields=["email_verified_at"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert user_email_verification_send(user=patient, throttle=False)
+
+    raw, lines = log_lines()
+    [line] = [line for line in lines if line.get("event") == "email.failed"]
+    assert line["level"] == "ERROR"
+    assert line["recipient_user_id"] == patient.pk
+    assert "ConnectionRefusedError" in line["traceback"]
+    assert settings.SITE_URL not in raw  # the verification link is a credential
+    assert patient.email not in raw
