@@ -11,11 +11,12 @@ TEST_DEB_PACKAGES := chromium fonts-dejavu-core
 BENCH_DEB_PACKAGES := wrk
 BENCH_ARGS ?=
 
-.PHONY: run test lint format deps test-deps migrate seed clean help bench
+.PHONY: run test lint format deps test-deps migrate seed clean help bench prodcheck
 
 help:
 	@echo "make run    install what is missing, migrate, load demo data, serve on http://127.0.0.1:8000"
 	@echo "make test   lint, check the import floors and run the whole test suite"
+	@echo "make prodcheck  the production set-up on this machine: check --deploy, gunicorn, headers, restore drill"
 	@echo "make bench  load 100,000 doctors into PostgreSQL, load-test search with wrk, write bench/results/latest.md"
 
 $(PY):
@@ -73,6 +74,11 @@ test: test-deps lint
 	@url="$$($(PY) scripts/test_database_url.py)"; \
 	if [ -n "$$url" ]; then export DATABASE_URL="$$url"; fi; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The production configuration built and exercised locally (scripts/prodcheck.py):
+# PostgreSQL and Redis must answer (PRODCHECK_DATABASE_URL, PRODCHECK_CACHE_URL).
+prodcheck: deps
+	$(PY) scripts/prodcheck.py
 
 bench: deps
 	@scripts/ensure-debian-packages.sh $(BENCH_DEB_PACKAGES)

@@ -185,6 +185,11 @@ def _email_after_commit(*, user: User, subject: str, template: str, context: dic
         try:
             message.send()
         except Exception:
-            logger.exception("Failed to send account email %r to user %s", template, user.pk)
+            logger.exception(
+                "Failed to send account email %r to user %s",
+                template,
+                user.pk,
+                extra={"event": "email.failed", "template": template, "recipient_user_id": user.pk},
+            )
 
     transaction.on_commit(send)

@@ -141,7 +141,20 @@ def deliver_email(pk: int) -> bool:
     try:
         _build_message(notification).send()
     except Exception as error:
-        logger.warning("Email for notification %s failed: %s", pk, error)
+        logger.error(
+            "Email for notification %s failed (attempt %s): %s",
+            pk,
+            notification.email_attempts + 1,
+            type(error).__name__,
+            extra={
+                "event": "email.failed",
+                "notification_id": pk,
+                "kind": notification.kind,
+                "recipient_user_id": notification.user_id,
+                "attempt": notification.email_attempts + 1,
+                "error_type": type(error).__name__,
+            },
+        )
         _record_failure(notification, now, error)
         return False
     with transaction.atomic():

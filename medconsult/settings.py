@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request carries its id (core.logs).
+    "core.logs.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -264,6 +266,27 @@ PRIVATE_MEDIA_ROOT = BASE_DIR / env.str("PRIVATE_MEDIA_ROOT", default="private_m
 # Django serves public media itself for `make run` and the tests; production
 # leaves that to the web server or object storage.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
+# Uploaded files on this machine's disk ("local": one server, or a shared disk) or
+# in an S3-compatible bucket ("s3": any number of app servers). With s3, private
+# files live under private/ and are handed out by the download views as signed
+# URLs valid PRIVATE_URL_SECONDS; public photos live under public/, which the
+# bucket (or AWS_S3_CUSTOM_DOMAIN's CDN) serves to anyone.
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="")
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="")
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="")
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="")
+AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="")
+PRIVATE_URL_SECONDS = env.int("PRIVATE_URL_SECONDS", default=60)
+if STORAGE_BACKEND not in ("local", "s3"):
+    raise ImproperlyConfigured('STORAGE_BACKEND must be "local" or "s3".')
+if STORAGE_BACKEND == "s3" and not AWS_STORAGE_BUCKET_NAME:
+    raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+# Where `manage.py backup --upload` puts the nightly backups (docs/deploy.md, "Backups").
+BACKUP_BUCKET = env.str("BACKUP_BUCKET", default="")
+if not 10 <= PRIVATE_URL_SECONDS <= 3600:
+    raise ImproperlyConfigured("PRIVATE_URL_SECONDS must be between 10 and 3600.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -273,6 +296,33 @@ STORAGES = {
         ),
     },
 }
+# Where public photos are served from, for the Content-Security-Policy's img-src.
+MEDIA_ORIGINS = []
+if STORAGE_BACKEND == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+            "region_name": AWS_S3_REGION_NAME or None,
+            "access_key": AWS_ACCESS_KEY_ID or None,
+            "secret_key": AWS_SECRET_ACCESS_KEY or None,
+            "location": "public",
+            "file_overwrite": False,
+            "querystring_auth": False,
+            "custom_domain": AWS_S3_CUSTOM_DOMAIN or None,
+            # Photo names are never reused (core.uploads): cache them for a year.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+    if AWS_S3_CUSTOM_DOMAIN:
+        MEDIA_ORIGINS = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
+    elif AWS_S3_ENDPOINT_URL:
+        MEDIA_ORIGINS = [AWS_S3_ENDPOINT_URL.rstrip("/")]
+    else:
+        MEDIA_ORIGINS = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"]
+        if AWS_S3_REGION_NAME:
+            MEDIA_ORIGINS.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com")
 
 # --- Email ----------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -287,6 +337,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # benchmark turn them off explicitly because they speak plain http.
 _production = not DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_production)
+# The load balancer's health check speaks plain http to the app server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_production)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_production)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _production else 0)
@@ -304,7 +356,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *MEDIA_ORIGINS],
         "connect-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
@@ -314,20 +366,65 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Logging: everything to stdout, for the process manager to collect ---------
+# One JSON object per line (core.logs): time, level, logger, message, request_id,
+# user_id and the event's context; never a request body, query string, cookie,
+# card number or secret. LOG_FORMAT=plain gives readable lines for a terminal.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured('LOG_FORMAT must be "json" or "plain".')
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "filters": {"request_context": {"()": "core.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "core.logs.JsonFormatter"},
+        "plain": {
+            "format": "{asctime} {levelname} {name} [{request_id} user={user_id}]: {message}",
+            "style": "{",
+        },
+    },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_context"],
         }
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Django's own handlers (console with DEBUG, mail_admins) are replaced by
+        # ours: 5xx responses reach stdout at error level through django.request.
+        "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
+
+# --- Error reporting: Sentry, when SENTRY_DSN is set ------------------------------
+# Errors (5xx, and every log line at error level) become Sentry events. No PII:
+# no request bodies, cookies or query strings, the user as an id only, and the
+# same scrubber as the logs (core.logs.sentry_before_send) on every event.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1.")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from core.logs import sentry_before_send
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        before_send=sentry_before_send,
+    )
 
 FORM_RENDERER = "core.forms.FormRenderer"

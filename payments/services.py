@@ -107,6 +107,11 @@ def payment_start(*, appointment, now=None) -> Payment:
                 notes={"appointment": str(appointment.pk)},
             )
         except GatewayError as error:
+            logger.error(
+                "Payment order for appointment %s not created: the gateway did not answer",
+                appointment.pk,
+                extra={"event": "payment.order_failed", "appointment_id": appointment.pk},
+            )
             raise GatewayUnavailable(
                 "The payment service is not answering right now. Your slot is still held: please try again."
             ) from error
@@ -132,8 +137,15 @@ def payment_callback(*, payment, order_id, payment_id, signature, now=None) -> s
     Side effects: as `_settle`.
     """
     if not payment_signature_valid(order_id=payment.order_id, payment_id=payment_id, signature=signature):
-        logger.warning(
-            "Checkout callback with a bad signature for payment %s (posted order %s)", payment.pk, order_id
+        logger.error(
+            "Checkout callback with a bad signature for payment %s",
+            payment.pk,
+            extra={
+                "event": "payment.callback_rejected",
+                "payment_pk": payment.pk,
+                "order_id": payment.order_id,
+                "appointment_id": payment.appointment_id,
+            },
         )
         raise PaymentError(
             "We could not verify this payment. If money left your account, it will be refunded."
@@ -220,6 +232,20 @@ def _apply(payment, *, status, payment_id, amount, currency, error="", now) -> s
     if target == Payment.Status.FAILED:
         payment.failure_reason = (error or "Payment failed")[:500]
         fields.append("failure_reason")
+        if not returned:
+            logger.error(
+                "Payment %s for order %s failed: %s",
+                payment_id,
+                payment.order_id,
+                payment.failure_reason,
+                extra={
+                    "event": "payment.failed",
+                    "payment_pk": payment.pk,
+                    "order_id": payment.order_id,
+                    "appointment_id": payment.appointment_id,
+                    "amount_paise": payment.amount,
+                },
+            )
     if target == Payment.Status.CAPTURED:
         payment.captured_at = now
         fields.append("captured_at")
@@ -292,7 +318,16 @@ def webhook_receive(*, body: bytes, signature: str | None, event_id: str | None,
     now = now or timezone.now()
     text = _storable(body.decode("utf-8", errors="replace"))
     if not webhook_signature_valid(body, signature):
-        logger.warning("Webhook with a bad or missing signature (claimed event id %s)", event_id)
+        logger.error(
+            "Webhook rejected: bad or missing signature (claimed event id %s)",
+            _storable(event_id or "-")[:100],
+            extra={
+                "event": "webhook.rejected",
+                "claimed_event_id": _storable(event_id or "")[:100] or None,
+                "signed": bool(signature),
+                "size_bytes": len(body),
+            },
+        )
         WebhookEvent.objects.create(
             event_id=None,
             event="",
@@ -351,7 +386,11 @@ def _webhook_handle(data, *, name, text, event_id, now) -> int:
         handler = HANDLERS.get(name)
         if data is None:
             outcome = "unreadable body"
-            logger.error("Signed webhook %s with an unreadable body", event_id)
+            logger.error(
+                "Signed webhook %s with an unreadable body",
+                event_id,
+                extra={"event": "webhook.unreadable", "webhook_event_id": event_id},
+            )
         elif handler is None:
             outcome = "ignored: unhandled event"
             logger.info("Webhook %s: event %s not handled", event_id, name)
@@ -580,7 +619,18 @@ def _refund_failed(refund, *, reason, now) -> str:
     refund.status = Refund.Status.FAILED
     refund.next_attempt_at = None
     refund.save(update_fields=["failures", "last_error", "status", "next_attempt_at", "updated_at"])
-    logger.error("Refund %s failed %s times; left for staff", refund.pk, refund.failures)
+    logger.error(
+        "Refund %s failed %s times; left for staff",
+        refund.pk,
+        refund.failures,
+        extra={
+            "event": "refund.failed",
+            "refund_pk": refund.pk,
+            "payment_pk": refund.payment_id,
+            "amount_paise": refund.amount,
+            "failures": refund.failures,
+        },
+    )
     _tell_patient(
         refund.payment,
         kind="payment.refund_delayed",

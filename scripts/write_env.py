@@ -20,6 +20,8 @@ LOCAL_VALUES = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "off",
     "SECURE_HSTS_PRELOAD": "off",
     "SECURE_PROXY_SSL_HEADER": "off",
+    # Readable log lines in the terminal (production writes JSON).
+    "LOG_FORMAT": "plain",
     # The offline gateway: its own checkout page, no Razorpay account needed.
     "PAYMENT_GATEWAY": "fake",
 }

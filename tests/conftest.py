@@ -4,11 +4,15 @@ Personas follow DESIGN.md: the owner (a patient), the related party (their
 doctor), an unrelated patient and doctor, staff, and anonymous.
 """
 
+import io
+import json
+import logging
 import socket
 
 import pytest
 from django.db import connection
 
+from core.logs import JsonFormatter, RequestContextFilter
 from tests.factories import AdminFactory, DoctorFactory, PatientFactory
 
 REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, away from anything else
@@ -115,3 +119,23 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def log_lines():
+    """Every log line written during the test, through the production formatter, parsed."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestContextFilter())
+    loggers = [logging.getLogger(), logging.getLogger("django")]
+    for logger in loggers:
+        logger.addHandler(handler)
+
+    def lines():
+        raw = stream.getvalue()
+        return raw, [json.loads(line) for line in raw.splitlines()]
+
+    yield lines
+    for logger in loggers:
+        logger.removeHandler(handler)

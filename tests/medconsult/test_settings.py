@@ -21,6 +21,10 @@ def test_check_deploy_passes_with_production_env(tmp_path):
         "RAZORPAY_KEY_ID": "rzp_live_example",
         "RAZORPAY_KEY_SECRET": "live-key-secret-example",
         "RAZORPAY_WEBHOOK_SECRET": "live-webhook-secret-example",
+        # Our own deploy checks (core/checks.py) want real email, https links and a shared cache.
+        "EMAIL_URL": "smtp+tls://user:password@smtp.example.com:587",
+        "SITE_URL": "https://example.com",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
     }
     result = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
