@@ -71,9 +71,11 @@ def test_issue_refused_without_items_or_age_and_gender(appointment):
 
 def test_issue_render_failure_leaves_a_draft(appointment):
     draft = draft_with(appointment)
-    with mock.patch("prescriptions.pdf.HTML.write_pdf", side_effect=OSError("no font")):
-        with pytest.raises(services.RenderFailed, match="not issued"):
-            services.prescription_issue(prescription=draft, actor=appointment.doctor.user)
+    with (
+        mock.patch("prescriptions.pdf.HTML.write_pdf", side_effect=OSError("no font")),
+        pytest.raises(services.RenderFailed, match="not issued"),
+    ):
+        services.prescription_issue(prescription=draft, actor=appointment.doctor.user)
     draft.refresh_from_db()
     assert draft.status == Status.DRAFT
     assert draft.verification_code is None

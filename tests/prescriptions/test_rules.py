@@ -5,7 +5,7 @@ import pytest
 from prescriptions.models import ConsultKind, TeleList
 from prescriptions.rules import Consultation, may_prescribe
 
-O, A, B, X, U = TeleList.O, TeleList.A, TeleList.B, TeleList.PROHIBITED, TeleList.UNCLASSIFIED
+O, A, B, X, U = TeleList.O, TeleList.A, TeleList.B, TeleList.PROHIBITED, TeleList.UNCLASSIFIED  # noqa: E741
 IN_PERSON, VIDEO, AUDIO, TEXT = ConsultKind.IN_PERSON, ConsultKind.VIDEO, ConsultKind.AUDIO, ConsultKind.TEXT
 
 FIRST = Consultation  # a first consultation: no follow-up
