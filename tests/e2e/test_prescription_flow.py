@@ -83,7 +83,7 @@ def test_doctor_issues_patient_downloads_pharmacist_verifies_correction_supersed
     page.get_by_label("Diagnosis (provisional)").fill("Type 2 diabetes, not controlled")
     fill_row(page, 0, "Metformin", "500 mg", "1-0-1", 30, "after food")
     page.get_by_role("button", name="Add another medicine").click()
-    expect(page.locator("#id_items-1-name")).to_be_visible()  # the new row, by HTMX
+    expect(page.locator("#id_items-1-name")).to_be_focused()  # the new row, by HTMX, ready to type in
     fill_row(page, 1, "Sitagliptin", "100 mg", "1-0-0", 30, "after breakfast")
     page.get_by_role("button", name="Issue prescription").click()
 
