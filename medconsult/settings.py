@@ -208,6 +208,18 @@ if not 0 <= REFUND_PARTIAL_BEFORE_HOURS <= REFUND_FULL_BEFORE_HOURS:
 if not 0 <= REFUND_PARTIAL_PERCENT <= 100:
     raise ImproperlyConfigured("REFUND_PARTIAL_PERCENT must be between 0 and 100.")
 
+# --- My Records (prescriptions.records) -------------------------------------------
+# A doctor keeps what the patient shared for this many days after their last
+# appointment together; then only their own appointments and prescriptions.
+RECORDS_SHARED_ACCESS_DAYS = env.int("RECORDS_SHARED_ACCESS_DAYS", default=30)
+if RECORDS_SHARED_ACCESS_DAYS < 0:
+    raise ImproperlyConfigured("RECORDS_SHARED_ACCESS_DAYS cannot be negative.")
+RECORDS_PER_PAGE = env.int("RECORDS_PER_PAGE", default=20)
+if RECORDS_PER_PAGE < 1:
+    raise ImproperlyConfigured("RECORDS_PER_PAGE must be at least 1.")
+# Uploads and exports per minute per patient (core.throttle).
+RECORDS_POSTS_PER_MINUTE = env.int("RECORDS_POSTS_PER_MINUTE", default=10)
+
 # --- Payments (payments.gateway) ---------------------------------------------------
 # "razorpay" takes real money; "fake" is the offline gateway (its own checkout
 # page, real signatures with local secrets), for `make run` and the tests only.
