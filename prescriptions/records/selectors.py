@@ -230,7 +230,7 @@ def patient_history(appointment, *, now=None) -> PatientHistory | None:
     pair = list(
         Appointment.objects.filter(doctor=doctor, patient=patient)
         .exclude(status=Appointment.Status.EXPIRED)
-        .select_related("clinic")
+        .select_related("doctor", "clinic")
         .order_by("-start")
     )
     access = doctor_access(doctor=doctor, patient=patient, now=now, appointments=pair)
