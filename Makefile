@@ -5,8 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-# Debian packages: the browser tests drive Debian's Chromium.
-TEST_DEB_PACKAGES := chromium fonts-dejavu-core
+# Debian packages: WeasyPrint renders prescriptions with Pango and HarfBuzz, in fonts
+# that cover Devanagari and the other Indian scripts (fonts-noto-core).
+PDF_DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core
+# The browser tests drive Debian's Chromium; pdftoppm (poppler-utils) previews prescriptions.
+TEST_DEB_PACKAGES := chromium poppler-utils $(PDF_DEB_PACKAGES)
 # The benchmark drives the server with wrk; BENCH_ARGS are passed to bench/run.py.
 BENCH_DEB_PACKAGES := wrk
 BENCH_ARGS ?=
@@ -36,6 +39,7 @@ test-deps: deps
 	$(PY) scripts/write_env.py
 
 migrate: deps .env
+	@scripts/ensure-debian-packages.sh $(PDF_DEB_PACKAGES)
 	$(PY) manage.py migrate --noinput
 
 seed: migrate

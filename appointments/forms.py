@@ -47,6 +47,28 @@ class BookForm(CleanTextMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="A few words for the doctor, e.g. 'Itchy rash on both arms for a week'.",
     )
+    # Shown, and required by the booking service, when a minor books online.
+    companion_name = forms.CharField(
+        label="Accompanying adult's full name",
+        max_length=150,
+        required=False,
+        help_text="You are under 18: an adult must be with you during an online consultation.",
+    )
+    companion_relation = forms.CharField(
+        label="Their relation to you",
+        max_length=60,
+        required=False,
+        help_text="e.g. mother, father, guardian.",
+    )
+
+    def __init__(self, *args, companion=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not companion:
+            del self.fields["companion_name"]
+            del self.fields["companion_relation"]
+        else:
+            self.fields["companion_name"].required = True
+            self.fields["companion_relation"].required = True
 
 
 class RescheduleForm(forms.Form):

@@ -147,6 +147,10 @@ class Appointment(models.Model):
     end = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
     reason = models.CharField("reason for the visit", max_length=500)
+    # A minor consults online only with an adult whose identity is recorded
+    # (shared/CLINICAL.md): booking asks for these when the patient is under 18.
+    companion_name = models.CharField("accompanying adult", max_length=150, blank=True)
+    companion_relation = models.CharField("relation to the patient", max_length=60, blank=True)
     fee = models.PositiveIntegerField("fee (paise)")
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     payment_state = models.CharField(

@@ -22,7 +22,7 @@ from appointments.next_available import schedule_refresh
 from appointments.selectors import bookable_window, booking_settings_for, slot_inputs
 from appointments.slots import free_slots
 from core import zones
-from profiles.models import DoctorProfile, Mode
+from profiles.models import DoctorProfile, Mode, PatientProfile
 
 Status = Appointment.Status
 logger = logging.getLogger(__name__)
@@ -98,7 +98,27 @@ def _check_booking_limits(*, patient, doctor, mode, now, moving=None):
 # --- Booking ------------------------------------------------------------------------------
 
 
-def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appointment:
+class CompanionRequired(BookingError):
+    """A minor booking online without the accompanying adult's name and relation."""
+
+
+COMPANION_REQUIRED = (
+    "The patient is under 18: an online consultation needs the name of the adult who will be "
+    "with them, and their relation to the patient."
+)
+
+
+def companion_required(patient, mode, *, now=None) -> bool:
+    """Whether booking `mode` for `patient` needs an accompanying adult (a minor, online)."""
+    if mode != Mode.ONLINE:
+        return False
+    profile = PatientProfile.objects.filter(user=patient).only("date_of_birth").first()
+    return bool(profile and profile.is_minor_on(timezone.localdate(now or timezone.now())))
+
+
+def appointment_book(
+    *, patient, doctor, start, mode, reason, companion_name="", companion_relation="", now=None
+) -> Appointment:
     """Book `doctor` for `patient` at `start` in `mode`.
 
     The slot is derived again from the doctor's availability, so a tampered
@@ -119,6 +139,12 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
     reason = (reason or "").strip()
     if not reason:
         raise BookingError("Please tell the doctor briefly why you are booking.")
+    companion_name, companion_relation = (companion_name or "").strip(), (companion_relation or "").strip()
+    if companion_required(patient, mode, now=now):
+        if not (companion_name and companion_relation):
+            raise CompanionRequired(COMPANION_REQUIRED)
+    elif mode != Mode.ONLINE:
+        companion_name = companion_relation = ""
     with _lost_race_is_slot_taken(), transaction.atomic():
         # Doctor first, then the patient (limits): the one lock order (appointments.locks).
         # Under the doctor's lock no clinic goes and no hours change until this
@@ -148,6 +174,8 @@ def appointment_book(*, patient, doctor, start, mode, reason, now=None) -> Appoi
                     end=slot.end,
                     status=status,
                     reason=reason[:500],
+                    companion_name=companion_name[:150],
+                    companion_relation=companion_relation[:60],
                     fee=fee,
                     hold_expires_at=now + Appointment.HOLD if status == Status.PENDING_PAYMENT else None,
                 )

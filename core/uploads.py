@@ -143,3 +143,20 @@ def square_thumbnail(upload, *, size: int = PHOTO_PIXELS) -> ContentFile:
     square.save(buffer, "JPEG", quality=85, optimize=True)
     upload.seek(0)
     return ContentFile(buffer.getvalue(), name=generated_name(".jpg"))
+
+
+SIGNATURE_PIXELS = (600, 200)
+
+
+def signature_image(upload) -> ContentFile:
+    """A signature as a PNG at most 600 x 200 pixels, re-encoded (no metadata kept)."""
+    check_size(upload, MAX_PHOTO_BYTES)
+    open_image(upload, {"JPEG", "PNG"})
+    with Image.open(upload) as original:
+        image = ImageOps.exif_transpose(original)
+        image = image.convert("RGBA") if image.mode in ("P", "LA", "RGBA") else image.convert("RGB")
+        image.thumbnail(SIGNATURE_PIXELS, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    upload.seek(0)
+    return ContentFile(buffer.getvalue(), name=generated_name(".png"))

@@ -197,6 +197,16 @@ for _name in (
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
 
+# --- Prescriptions (shared/CLINICAL.md) ------------------------------------------
+# A "follow-up" is a consultation with the same doctor within this many months
+# of an earlier one (the guidelines' period is uncertain: a setting).
+PRESCRIPTION_FOLLOW_UP_MONTHS = env.int("PRESCRIPTION_FOLLOW_UP_MONTHS", default=6)
+# Verification page views per client address per minute; more are answered 429.
+RX_VERIFY_PER_MINUTE = env.int("RX_VERIFY_PER_MINUTE", default=30)
+for _name in ("PRESCRIPTION_FOLLOW_UP_MONTHS", "RX_VERIFY_PER_MINUTE"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+
 # --- Refund policy (appointments.refund_policy): what a patient's cancellation returns ---
 # The whole fee up to this many hours before the start ...
 REFUND_FULL_BEFORE_HOURS = env.float("REFUND_FULL_BEFORE_HOURS", default=4)

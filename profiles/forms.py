@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.models import without_doctor_title
 from core.forms import CleanTextMixin
-from core.uploads import detect_document, square_thumbnail
+from core.uploads import detect_document, signature_image, square_thumbnail
 from profiles.models import (
     City,
     Clinic,
@@ -107,6 +107,16 @@ class PhotoForm(forms.Form):
 
     def clean_photo(self):
         return square_thumbnail(self.cleaned_data["photo"])
+
+
+class SignatureForm(forms.Form):
+    signature = forms.FileField(
+        label="Signature image",
+        help_text="Your signature on white, as a PNG or JPEG of at most 5 MB. It is printed on your prescriptions.",
+    )
+
+    def clean_signature(self):
+        return signature_image(self.cleaned_data["signature"])
 
 
 class DocumentForm(forms.Form):

@@ -142,6 +142,8 @@ class DoctorProfile(models.Model):
     )
     languages = models.ManyToManyField(Language, related_name="doctors", blank=True)
     bio = models.TextField(blank=True, max_length=2000)
+    # Printed on the doctor's prescriptions; private (no URL), read only to render them.
+    signature = models.ImageField(storage=private_storage, upload_to="doctor-signatures/", blank=True)
     offers_online = models.BooleanField("offers online consultations", default=False)
     offers_in_person = models.BooleanField("offers clinic visits", default=False)
     fee_online = models.PositiveIntegerField("online fee (paise)", null=True, blank=True)
@@ -355,3 +357,10 @@ class PatientProfile(models.Model):
             return None
         months = (day.year - born.year) * 12 + day.month - born.month - (day.day < born.day)
         return divmod(months, 12)
+
+    ADULT_AGE = 18
+
+    def is_minor_on(self, day) -> bool:
+        """Under 18 on `day` (False when the date of birth is not given)."""
+        age = self.age_on(day)
+        return age is not None and age[0] < self.ADULT_AGE

@@ -148,6 +148,20 @@ def doctor_photo_set(*, profile, photo_file):
     return profile
 
 
+def doctor_signature_set(*, profile, signature_file):
+    """Replace the doctor's signature image (checked and re-encoded by core.uploads).
+    Prescriptions already issued keep the signature they were rendered with."""
+    with transaction.atomic():
+        profile = _locked(profile)
+        old = profile.signature.name if profile.signature else ""
+        profile.signature.save(signature_file.name, signature_file, save=False)
+        profile.save(update_fields=["signature", "updated_at"])
+        if old:
+            storage = profile.signature.storage
+            transaction.on_commit(lambda: storage.delete(old))
+    return profile
+
+
 def doctor_document_upload(*, profile, kind, upload, detected):
     """Store a verification document of `kind`, replacing the previous one.
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("doctors/<slug:slug>/", views.doctor_page, name="doctor_page"),
     path("doctor/profile/", views.doctor_profile, name="doctor_profile"),
     path("doctor/profile/photo/", views.doctor_photo, name="doctor_photo"),
+    path("doctor/profile/signature/", views.doctor_signature, name="doctor_signature"),
     path("doctor/profile/qualifications/", views.doctor_qualification_add, name="qualification_add"),
     path(
         "doctor/profile/qualifications/<int:pk>/remove/",

@@ -15,6 +15,7 @@ from profiles.forms import (
     PatientProfileForm,
     PhotoForm,
     QualificationForm,
+    SignatureForm,
 )
 from profiles.models import DoctorDocument, Qualification
 
@@ -34,6 +35,7 @@ def doctor_page(request, slug):
 # The page's forms in the order of their sections: (section id, context name).
 ONBOARDING_SECTIONS = (
     ("photo", "photo_form"),
+    ("signature", "signature_form"),
     ("details", "form"),
     ("qualifications", "qualification_form"),
     ("clinics", "clinic_form"),
@@ -55,6 +57,7 @@ def _onboarding(request, *, status=200, focus="", **forms):
         "profile": profile,
         "form": forms.get("form") or DoctorProfileForm(instance=profile),
         "photo_form": forms.get("photo_form") or PhotoForm(),
+        "signature_form": forms.get("signature_form") or SignatureForm(),
         "qualification_form": forms.get("qualification_form") or QualificationForm(),
         "clinic_form": forms.get("clinic_form") or ClinicForm(),
         "document_form": forms.get("document_form") or DocumentForm(),
@@ -153,6 +156,19 @@ def doctor_photo(request):
     services.doctor_photo_set(profile=_my_profile(request), photo_file=form.cleaned_data["photo"])
     messages.success(request, "Your photo is updated.")
     return _back_to("photo")
+
+
+@doctor_required
+@require_POST
+def doctor_signature(request):
+    form = SignatureForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _onboarding(request, signature_form=form, status=400)
+    services.doctor_signature_set(profile=_my_profile(request), signature_file=form.cleaned_data["signature"])
+    messages.success(
+        request, "Your signature is saved. It is printed on the prescriptions you issue from now on."
+    )
+    return _back_to("signature")
 
 
 @doctor_required

@@ -79,8 +79,11 @@ def book(request, slug):
     would refuse (past, on leave, off the grid, the wrong mode) sends the patient
     back to the picker on that day, with the reason, before they type anything."""
     doctor = _bookable_doctor(slug)
+    companion = services.companion_required(request.user, request.POST.get("mode") or request.GET.get("mode"))
     # Bound on every POST, even an empty one: "or None" would leave it unbound and without cleaned_data.
-    form = BookForm(request.POST if request.method == "POST" else None, initial=request.GET.dict())
+    form = BookForm(
+        request.POST if request.method == "POST" else None, initial=request.GET.dict(), companion=companion
+    )
     slot_form = BookForm({**request.GET.dict(), "reason": "-"}) if request.method == "GET" else form
     if not slot_form.is_valid() and ("start" in slot_form.errors or "mode" in slot_form.errors):
         messages.error(request, "Please pick a time from the doctor's free slots.")
@@ -102,7 +105,12 @@ def book(request, slug):
                 start=start,
                 mode=mode,
                 reason=form.cleaned_data["reason"],
+                companion_name=form.cleaned_data.get("companion_name", ""),
+                companion_relation=form.cleaned_data.get("companion_relation", ""),
             )
+        except services.CompanionRequired as error:
+            # The age was given between the page and the POST: ask on this page.
+            form.add_error(None, str(error))
         except services.LimitReached as error:
             # Another slot would be refused too: say so on this page, with the way out.
             form.add_error(None, str(error))

@@ -63,6 +63,10 @@ class RecordShare(models.Model):
     report = models.ForeignKey(
         MedicalReport, null=True, blank=True, on_delete=models.PROTECT, related_name="shares"
     )
+    # A string: prescriptions.models imports this module.
+    prescription = models.ForeignKey(
+        "prescriptions.Prescription", null=True, blank=True, on_delete=models.PROTECT, related_name="shares"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -73,8 +77,17 @@ class RecordShare(models.Model):
                 condition=Q(report__isnull=False),
                 name="records_share_report_once",
             ),
-            models.CheckConstraint(condition=Q(report__isnull=False), name="records_share_names_an_item"),
+            models.UniqueConstraint(
+                fields=["appointment", "prescription"],
+                condition=Q(prescription__isnull=False),
+                name="records_share_prescription_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(report__isnull=False, prescription__isnull=True)
+                | Q(report__isnull=True, prescription__isnull=False),
+                name="records_share_names_one_item",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.report} shared for appointment {self.appointment_id}"
+        return f"{self.report or self.prescription} shared for appointment {self.appointment_id}"

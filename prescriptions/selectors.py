@@ -1,0 +1,139 @@
+"""Reads of prescriptions, each scoped to who may see them."""
+
+from django.db.models import Prefetch, Q
+
+from appointments.models import Appointment
+from prescriptions.models import Medicine, Prescription, PrescriptionItem
+
+# A patient's record holds what was issued, whatever happened to it since; drafts are the doctor's.
+ISSUED_OR_AFTER = (Prescription.Status.ISSUED, Prescription.Status.SUPERSEDED, Prescription.Status.REVOKED)
+
+_ITEMS = Prefetch("items", queryset=PrescriptionItem.objects.order_by("position", "id"))
+
+
+def _with_people(queryset):
+    return queryset.select_related("doctor__user", "patient", "appointment", "superseded_by")
+
+
+def prescriptions_for_patient(patient):
+    """Every prescription issued to `patient` (valid, superseded or revoked),
+    newest first, with doctor and appointment loaded. For My Records."""
+    return _with_people(Prescription.objects.filter(patient=patient, status__in=ISSUED_OR_AFTER)).order_by(
+        "-issued_at", "-id"
+    )
+
+
+def prescription_for(user, pk):
+    """One prescription `user` may see, with its items: the patient sees it once
+    issued, the writing doctor always. None for anyone else (the view 404s)."""
+    if not user.is_authenticated:
+        return None
+    visible = Q(patient=user, status__in=ISSUED_OR_AFTER) | Q(doctor__user=user)
+    return _with_people(Prescription.objects.filter(visible)).prefetch_related(_ITEMS).filter(pk=pk).first()
+
+
+def prescription_for_doctor(user, pk):
+    """One prescription the requesting doctor wrote, or None."""
+    if not user.is_authenticated:
+        return None
+    return (
+        _with_people(Prescription.objects.filter(doctor__user=user))
+        .prefetch_related(_ITEMS)
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def prescriptions_for_appointment(appointment, user):
+    """The appointment's prescriptions as `user` may see them: the doctor all of
+    theirs (drafts included), the patient the issued ones. Newest first."""
+    queryset = Prescription.objects.filter(appointment=appointment).select_related("superseded_by")
+    if appointment.doctor.user_id != user.pk:
+        queryset = queryset.filter(status__in=ISSUED_OR_AFTER)
+    return queryset.order_by("-created_at", "-id")
+
+
+def appointment_for_prescribing(user, pk):
+    """An appointment of the requesting doctor, with patient and profile loaded, or None."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Appointment.objects.select_related("doctor__user", "patient__patient_profile", "clinic")
+        .filter(pk=pk, doctor__user=user)
+        .first()
+    )
+
+
+def appointment_for_party(user, pk):
+    """An appointment where `user` is the patient or the doctor, or None."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Appointment.objects.select_related("doctor__user")
+        .filter(Q(patient=user) | Q(doctor__user=user), pk=pk)
+        .first()
+    )
+
+
+def prescription_by_code(code):
+    """The issued prescription a verification code names, or None."""
+    return (
+        Prescription.objects.filter(verification_code=code, status__in=ISSUED_OR_AFTER)
+        .only(
+            "status",
+            "doctor_name",
+            "doctor_registration",
+            "patient_initials",
+            "issued_at",
+            "verification_code",
+        )
+        .first()
+    )
+
+
+def medicine_names():
+    """The catalogue's names, for the form's suggestions."""
+    return list(Medicine.objects.order_by("name").values_list("name", flat=True))
+
+
+def medicine_matching(name):
+    """The catalogue entry a typed name means: its exact name, or a generic name
+    only one entry has. None for free text (or an ambiguous generic name)."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    exact = Medicine.objects.filter(name__iexact=name).first()
+    if exact is not None:
+        return exact
+    by_generic = list(Medicine.objects.filter(generic_name__iexact=name)[:2])
+    return by_generic[0] if len(by_generic) == 1 else None
+
+
+def earlier_generic_names(*, patient, before, exclude_ids=()):
+    """Lower-cased generic names on `patient`'s prescriptions issued before
+    `before` (still valid or superseded; a revoked one continues nothing)."""
+    items = PrescriptionItem.objects.filter(
+        prescription__patient=patient,
+        prescription__status__in=(Prescription.Status.ISSUED, Prescription.Status.SUPERSEDED),
+        prescription__issued_at__lt=before,
+    ).exclude(prescription_id__in=exclude_ids)
+    names = set()
+    for name, generic in items.values_list("name", "medicine__generic_name"):
+        names.add((generic or name).strip().lower())
+    return names
+
+
+def earlier_consultations(*, appointment, since):
+    """The COMPLETED appointments of the same patient with the same doctor that
+    started between `since` and this appointment's start, as (mode, start)."""
+    return list(
+        Appointment.objects.filter(
+            patient_id=appointment.patient_id,
+            doctor_id=appointment.doctor_id,
+            status=Appointment.Status.COMPLETED,
+            start__gte=since,
+            start__lt=appointment.start,
+        )
+        .exclude(pk=appointment.pk)
+        .values_list("mode", "start")
+    )
