@@ -324,3 +324,22 @@ class MedicalReportFactory(factory.django.DjangoModelFactory):
     original_name = "blood count.pdf"
     content_type = "application/pdf"
     size = len(MINIMAL_PDF)
+
+
+class IssuedPrescriptionFactory(factory.django.DjangoModelFactory):
+    """An issued prescription as the database holds it (no render, no rules):
+    for records and permissions. Writing and issuing are tested through the services."""
+
+    class Meta:
+        model = "prescriptions.Prescription"
+
+    appointment = factory.SubFactory(AppointmentFactory, status=Appointment.Status.COMPLETED)
+    doctor = factory.SelfAttribute("appointment.doctor")
+    patient = factory.SelfAttribute("appointment.patient")
+    status = "ISSUED"
+    consult_kind = "VIDEO"
+    diagnosis = "Acute pharyngitis"
+    verification_code = factory.Sequence(lambda n: f"TESTCODE{n:08d}")
+    pdf = factory.django.FileField(filename="rx.pdf", data=MINIMAL_PDF)
+    pdf_sha256 = "0" * 64
+    issued_at = factory.LazyAttribute(lambda o: o.appointment.end)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core.forms import CleanTextMixin
 from core.uploads import detect_document
+from prescriptions.models import Prescription
 from prescriptions.records.models import MedicalReport
 from prescriptions.records.selectors import SOURCES
 
@@ -90,9 +91,20 @@ class ShareForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, reports, **kwargs):
+    prescriptions = forms.ModelMultipleChoiceField(
+        label="Earlier prescriptions from other doctors",
+        queryset=Prescription.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, reports, prescriptions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reports"].queryset = reports
+        self.fields["prescriptions"].queryset = prescriptions
+        self.fields["prescriptions"].label_from_instance = lambda rx: (
+            f"{rx.doctor.display_name} · {rx.issued_at:%-d %b %Y} · {rx.get_status_display()}"
+        )
         self.fields["reports"].label_from_instance = lambda r: (
             f"{r.title} · {r.get_kind_display()} · {r.report_date:%-d %b %Y}"
         )

@@ -11,16 +11,20 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import CharField, DateTimeField, F, Value
+from django.db.models import CharField, Count, DateTimeField, Exists, F, OuterRef, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from appointments.models import Appointment
+from consultations.models import Attachment, ConsultationSession, Message
+from consultations.selectors import messages_of as consultation_messages
 from core import zones
 from core.models import AuditLog
 from payments.models import Payment
+from prescriptions.models import Prescription
 from prescriptions.records.access import binding, doctor_access
 from prescriptions.records.models import MedicalReport, RecordShare
+from prescriptions.selectors import ISSUED_OR_AFTER, prescriptions_for_patient
 
 # --- The timeline ------------------------------------------------------------------
 
@@ -51,6 +55,39 @@ def _load_appointments(ids):
     return Appointment.objects.filter(pk__in=ids).select_related("doctor", "clinic__locality")
 
 
+def _prescriptions(patient, hidden):
+    return prescriptions_for_patient(patient)
+
+
+def _load_prescriptions(ids):
+    return Prescription.objects.filter(pk__in=ids).select_related("doctor", "superseded_by")
+
+
+def _consultations(patient, hidden):
+    # A room where nothing was written has no transcript to show.
+    return ConsultationSession.objects.filter(appointment__patient=patient).filter(
+        Exists(Message.objects.filter(session=OuterRef("pk")))
+    )
+
+
+def _load_consultations(ids):
+    return (
+        ConsultationSession.objects.filter(pk__in=ids)
+        .select_related("appointment__doctor")
+        .annotate(message_count=Count("messages"))
+    )
+
+
+def _attachments(patient, hidden):
+    return Attachment.objects.filter(message__session__appointment__patient=patient)
+
+
+def _load_attachments(ids):
+    return Attachment.objects.filter(pk__in=ids).select_related(
+        "message__sender", "message__session__appointment__doctor"
+    )
+
+
 def _payments(patient, hidden):
     return Payment.objects.filter(appointment__patient=patient, status=Payment.Status.CAPTURED)
 
@@ -71,6 +108,16 @@ SOURCES = {
     source.kind: source
     for source in (
         Source("appointment", "Appointments", _appointments, "start", False, _load_appointments),
+        Source("prescription", "Prescriptions", _prescriptions, "issued_at", False, _load_prescriptions),
+        Source(
+            "consultation",
+            "Consultation transcripts",
+            _consultations,
+            "appointment__start",
+            False,
+            _load_consultations,
+        ),
+        Source("attachment", "Chat attachments", _attachments, "created_at", False, _load_attachments),
         Source("payment", "Payments and receipts", _payments, "captured_at", False, _load_payments),
         Source("report", "Your reports", _reports, "report_date", True, _load_reports),
     )
@@ -158,6 +205,18 @@ def report_of_patient(patient, pk):
     return MedicalReport.objects.filter(patient=patient, pk=pk).first()
 
 
+def _shared_with(user, patient, shares, now) -> bool:
+    """Whether `shares` (RecordShare rows of one item) name an appointment of
+    doctor `user`, whose access to what the patient shared still lasts."""
+    if not user.is_authenticated or not user.is_doctor:
+        return False
+    share = shares.filter(appointment__doctor__user=user).select_related("appointment__doctor").first()
+    if share is None:
+        return False
+    access = doctor_access(doctor=share.appointment.doctor, patient=patient, now=now)
+    return access.sees_shared(now or timezone.now())
+
+
 def report_for_download(*, user, pk, now=None):
     """(report, allowed): the report with that id, if any, and whether `user`
     may have its file: its patient, or a doctor it is shared with whose access
@@ -167,16 +226,23 @@ def report_for_download(*, user, pk, now=None):
         return report, False
     if report.patient_id == user.pk:
         return report, True
-    if report.is_hidden or not user.is_doctor:
+    if report.is_hidden:
         return report, False
-    shares = RecordShare.objects.filter(report=report, appointment__doctor__user=user).select_related(
-        "appointment__doctor"
+    return report, _shared_with(user, report.patient, RecordShare.objects.filter(report=report), now)
+
+
+def prescription_for_shared_download(*, user, pk, now=None):
+    """(prescription, allowed): an issued prescription shared with doctor `user`
+    while their access to shared items lasts."""
+    prescription = (
+        Prescription.objects.select_related("patient", "doctor")
+        .filter(pk=pk, status__in=ISSUED_OR_AFTER)
+        .first()
     )
-    share = shares.first()
-    if share is None:
-        return report, False
-    access = doctor_access(doctor=share.appointment.doctor, patient=report.patient, now=now)
-    return report, access.sees_shared(now or timezone.now())
+    if prescription is None or not prescription.pdf:
+        return prescription, False
+    shares = RecordShare.objects.filter(prescription=prescription)
+    return prescription, _shared_with(user, prescription.patient, shares, now)
 
 
 def visible_reports(patient):
@@ -194,12 +260,20 @@ def appointment_for_sharing(patient, pk, *, now=None):
     return appointment
 
 
-def shared_report_ids(appointment) -> set[int]:
-    return set(
-        RecordShare.objects.filter(appointment=appointment, report__isnull=False).values_list(
-            "report_id", flat=True
-        )
-    )
+def shared_ids(appointment) -> tuple[set[int], set[int]]:
+    """(report ids, prescription ids) shared for the appointment."""
+    reports, prescriptions = set(), set()
+    for report_id, prescription_id in RecordShare.objects.filter(appointment=appointment).values_list(
+        "report_id", "prescription_id"
+    ):
+        (reports.add(report_id) if report_id else prescriptions.add(prescription_id))
+    return reports, prescriptions
+
+
+def shareable_prescriptions(patient, appointment):
+    """The patient's earlier prescriptions the appointment's doctor did not write
+    (their own they see anyway)."""
+    return prescriptions_for_patient(patient).exclude(doctor=appointment.doctor_id)
 
 
 # --- The doctor's view -------------------------------------------------------------
@@ -211,6 +285,8 @@ class PatientHistory:
     appointment: Appointment  # the one the doctor came from
     appointments: list  # this doctor's appointments with the patient, newest first
     shared_reports: list
+    own_prescriptions: list  # what this doctor wrote for the patient
+    shared_prescriptions: list  # other doctors' prescriptions the patient shared
     shared_until: datetime
     sees_shared: bool
 
@@ -237,8 +313,22 @@ def patient_history(appointment, *, now=None) -> PatientHistory | None:
     if not access.allowed:
         return None
     sees_shared = access.sees_shared(now)
-    shared = []
+    own = list(
+        Prescription.objects.filter(doctor=doctor, patient=patient, status__in=ISSUED_OR_AFTER).order_by(
+            "-issued_at", "-id"
+        )
+    )
+    shared = shared_rx = []
     if sees_shared:
+        shared_rx = list(
+            Prescription.objects.filter(
+                shares__appointment__doctor=doctor, patient=patient, status__in=ISSUED_OR_AFTER
+            )
+            .exclude(doctor=doctor)
+            .select_related("doctor")
+            .distinct()
+            .order_by("-issued_at", "-id")
+        )
         shared = list(
             MedicalReport.objects.filter(
                 shares__appointment__doctor=doctor, patient=patient, hidden_at__isnull=True
@@ -251,6 +341,25 @@ def patient_history(appointment, *, now=None) -> PatientHistory | None:
         appointment=appointment,
         appointments=[a for a in pair if not a.hold_lapsed_at(now)],
         shared_reports=shared,
+        own_prescriptions=own,
+        shared_prescriptions=shared_rx,
         shared_until=access.shared_until,
         sees_shared=sees_shared,
     )
+
+
+# --- Transcripts ---------------------------------------------------------------------
+
+
+def patient_session(patient, pk):
+    """The patient's own consultation room, with its appointment and doctor, or None."""
+    return (
+        ConsultationSession.objects.select_related("appointment__doctor", "appointment__patient")
+        .filter(pk=pk, appointment__patient=patient)
+        .first()
+    )
+
+
+def transcript(session) -> list:
+    """The session's messages, oldest first, with sender and attachment."""
+    return list(consultation_messages(session))

@@ -103,29 +103,40 @@ def report_unhide(*, report, request=None) -> MedicalReport:
     return report
 
 
-def shares_set(*, appointment, reports, request=None) -> None:
-    """Make `reports` exactly what the appointment's doctor may see of the
-    patient's uploads. Side effect: an audit row naming what was added and withdrawn."""
+def _apply(appointment, field, wanted) -> tuple[list, list]:
+    current = set(
+        RecordShare.objects.filter(appointment=appointment, **{f"{field}__isnull": False}).values_list(
+            f"{field}_id", flat=True
+        )
+    )
+    wanted = {item.pk: item for item in wanted}
+    added = sorted(pk for pk in wanted if pk not in current)
+    withdrawn = sorted(pk for pk in current if pk not in wanted)
+    RecordShare.objects.bulk_create(
+        [RecordShare(appointment=appointment, **{field: wanted[pk]}) for pk in added]
+    )
+    RecordShare.objects.filter(appointment=appointment, **{f"{field}_id__in": withdrawn}).delete()
+    return added, withdrawn
+
+
+def shares_set(*, appointment, reports, prescriptions=(), request=None) -> None:
+    """Make `reports` and `prescriptions` exactly what the appointment's doctor
+    may see of the patient's uploads and earlier prescriptions. Side effect: an
+    audit row naming what was added and withdrawn."""
     with transaction.atomic():
         # One patient saving twice at once: the second waits and sees the first's rows.
         type(appointment).objects.select_for_update().filter(pk=appointment.pk).first()
-        current = {
-            share.report_id: share
-            for share in RecordShare.objects.filter(appointment=appointment, report__isnull=False)
-        }
-        wanted = {report.pk: report for report in reports}
-        added = [pk for pk in wanted if pk not in current]
-        withdrawn = [pk for pk in current if pk not in wanted]
-        RecordShare.objects.bulk_create(
-            [RecordShare(appointment=appointment, report=wanted[pk]) for pk in added]
-        )
-        RecordShare.objects.filter(appointment=appointment, report_id__in=withdrawn).delete()
-        if added or withdrawn:
+        reports_added, reports_withdrawn = _apply(appointment, "report", reports)
+        rx_added, rx_withdrawn = _apply(appointment, "prescription", prescriptions)
+        if reports_added or reports_withdrawn or rx_added or rx_withdrawn:
             audit_record(
                 action="records.share.update",
                 actor=appointment.patient,
                 target=appointment,
                 subject=appointment.patient,
                 request=request,
-                detail=f"reports shared: {sorted(added) or '-'}; withdrawn: {sorted(withdrawn) or '-'}",
+                detail=(
+                    f"reports shared: {reports_added or '-'}; withdrawn: {reports_withdrawn or '-'}; "
+                    f"prescriptions shared: {rx_added or '-'}; withdrawn: {rx_withdrawn or '-'}"
+                ),
             )

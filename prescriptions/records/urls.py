@@ -13,6 +13,13 @@ urlpatterns = [
     path("records/reports/<int:pk>/file/", views.report_file, name="report_file"),
     path("records/appointments/<int:pk>/share/", views.share, name="share"),
     path("records/appointments/<int:pk>/patient/", views.patient_history, name="patient_history"),
+    path("records/consultations/<int:pk>/", views.transcript, name="transcript"),
+    path("records/consultations/<int:pk>/pdf/", views.transcript_pdf, name="transcript_pdf"),
+    path(
+        "records/shared/prescriptions/<int:pk>/pdf/",
+        views.shared_prescription_pdf,
+        name="shared_prescription_pdf",
+    ),
     path("records/export/", views.export_zip, name="export"),
     path("records/export/schema/", views.export_schema, name="export_schema"),
 ]

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,7 +20,7 @@ from core.files import deny_private_file, serve_private_file
 from core.models import AuditLog
 from core.throttle import limit_posts
 from core.uploads import download_name
-from prescriptions.records import export, selectors, services
+from prescriptions.records import export, selectors, services, transcripts
 from prescriptions.records.forms import ReportRenameForm, ReportUploadForm, ShareForm, TimelineFilter
 
 
@@ -130,23 +130,61 @@ def report_file(request, pk):
     )
 
 
+# --- Transcripts -----------------------------------------------------------------------
+
+
+def _own_session(request, pk):
+    session = selectors.patient_session(request.user, pk)
+    if session is None:
+        raise Http404("No such consultation")
+    return session
+
+
+@patient_required
+def transcript(request, pk):
+    """The consultation's messages, read-only, for its patient (the doctor has the room)."""
+    session = _own_session(request, pk)
+    context = transcripts.context(session, selectors.transcript(session))
+    return render(request, "prescriptions/records/transcript.html", context)
+
+
+@patient_required
+def transcript_pdf(request, pk):
+    session = _own_session(request, pk)
+    pdf = transcripts.as_pdf(session, selectors.transcript(session))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"consultation-{session.appointment.start:%Y-%m-%d}-{session.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store, max-age=0"
+    return response
+
+
 # --- Sharing -----------------------------------------------------------------------
 
 
 @patient_required
 def share(request, pk):
-    """Which of the patient's reports the doctor of this appointment may see."""
+    """Which of the patient's reports and earlier prescriptions the doctor of this appointment may see."""
     appointment = selectors.appointment_for_sharing(request.user, pk)
     if appointment is None:
         raise Http404("No such appointment")
     reports = selectors.visible_reports(request.user)
+    prescriptions = selectors.shareable_prescriptions(request.user, appointment)
+    reports_shared, prescriptions_shared = selectors.shared_ids(appointment)
     form = ShareForm(
         request.POST or None,
         reports=reports,
-        initial={"reports": list(selectors.shared_report_ids(appointment))},
+        prescriptions=prescriptions,
+        initial={"reports": list(reports_shared), "prescriptions": list(prescriptions_shared)},
     )
     if request.method == "POST" and form.is_valid():
-        services.shares_set(appointment=appointment, reports=form.cleaned_data["reports"], request=request)
+        services.shares_set(
+            appointment=appointment,
+            reports=form.cleaned_data["reports"],
+            prescriptions=form.cleaned_data["prescriptions"],
+            request=request,
+        )
         messages.success(request, f"Saved. {appointment.doctor.display_name} sees what you ticked.")
         return redirect("appointments:detail", pk=appointment.pk)
     status = 400 if form.errors else 200
@@ -156,7 +194,7 @@ def share(request, pk):
         {
             "form": form,
             "appointment": appointment,
-            "has_reports": reports.exists(),
+            "has_items": reports.exists() or prescriptions.exists(),
             "access_days": settings.RECORDS_SHARED_ACCESS_DAYS,
         },
         status=status,
@@ -194,6 +232,28 @@ def patient_history(request, pk):
         request,
         "prescriptions/records/patient_history.html",
         {"history": history, "settings_days": settings.RECORDS_SHARED_ACCESS_DAYS},
+    )
+
+
+def shared_prescription_pdf(request, pk):
+    """A prescription by another doctor that the patient shared with the
+    requesting doctor, while that lasts; anyone else gets 404, logged. (The
+    patient and the prescribing doctor use prescriptions:pdf.)"""
+    prescription, allowed = selectors.prescription_for_shared_download(user=request.user, pk=pk)
+    if not allowed:
+        deny_private_file(
+            request,
+            target=prescription,
+            subject=prescription.patient if prescription else None,
+            detail="" if prescription else f"no prescription {pk}",
+        )
+    return serve_private_file(
+        request,
+        field_file=prescription.pdf,
+        download_name=f"prescription-{prescription.issued_at:%Y-%m-%d}-{prescription.pk}-v{prescription.version}.pdf",
+        content_type="application/pdf",
+        target=prescription,
+        subject=prescription.patient,
     )
 
 

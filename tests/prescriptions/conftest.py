@@ -30,3 +30,25 @@ def appointment(patient, doctor_profile):
         end=start + timedelta(minutes=30),
         status=Appointment.Status.COMPLETED,
     )
+
+
+def chat(appointment, *lines, attachment=None):
+    """The appointment's consultation room with `lines` as (sender, body) messages;
+    `attachment` (name, bytes, content type) goes with the last one."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+
+    from consultations import services
+    from consultations.models import Attachment, Message
+
+    session = services.consultation_session_ensure(appointment=appointment)
+    message = None
+    for sender, body in lines:
+        message = Message.objects.create(session=session, sender=sender, body=body, client_id=uuid.uuid4())
+    if attachment is not None:
+        name, data, content_type = attachment
+        stored = Attachment(message=message, original_name=name, content_type=content_type, size=len(data))
+        stored.file.save(f"{uuid.uuid4().hex}.{name.rsplit('.', 1)[-1]}", ContentFile(data), save=False)
+        stored.save()
+    return session

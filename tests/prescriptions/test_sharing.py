@@ -11,7 +11,7 @@ from django.utils import timezone
 from appointments.models import Appointment
 from core.models import AuditLog
 from prescriptions.models import RecordShare
-from tests.factories import AppointmentFactory, MedicalReportFactory
+from tests.factories import AppointmentFactory, IssuedPrescriptionFactory, MedicalReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,9 @@ def test_saving_shares_adds_and_withdraws_and_audits(client_for, patient, appoin
     assert set(RecordShare.objects.values_list("report_id", flat=True)) == {keep.pk, add.pk}
     entry = AuditLog.objects.get()
     assert (entry.action, entry.actor, entry.subject) == ("records.share.update", patient, patient)
-    assert entry.detail == f"reports shared: [{add.pk}]; withdrawn: [{drop.pk}]"
+    assert entry.detail == (
+        f"reports shared: [{add.pk}]; withdrawn: [{drop.pk}]; prescriptions shared: -; withdrawn: -"
+    )
 
 
 def test_sharing_another_patients_report_is_refused(client_for, patient, other_patient, appointment):
@@ -277,19 +279,31 @@ def test_the_history_view_sends_anonymous_visitors_to_log_in(client, appointment
 
 @pytest.mark.parametrize("count", [1, 6])
 def test_the_doctors_view_costs_the_same_queries_for_one_item_or_many(
-    client_for, patient, doctor, doctor_profile, appointment, count, django_assert_num_queries
+    client_for,
+    patient,
+    doctor,
+    doctor_profile,
+    other_doctor_profile,
+    appointment,
+    count,
+    django_assert_num_queries,
 ):
     for n in range(count):
         shared(appointment, MedicalReportFactory(patient=patient))
-        if n:
-            appointment_ended(patient, doctor_profile, days_ago=10 + n)
+        other = IssuedPrescriptionFactory(
+            appointment__patient=patient, appointment__doctor=other_doctor_profile
+        )
+        RecordShare.objects.create(appointment=appointment, prescription=other)
+        IssuedPrescriptionFactory(
+            appointment=appointment if not n else appointment_ended(patient, doctor_profile, days_ago=10 + n)
+        )
     http = client_for(doctor)
     http.get(history_url(appointment))
 
-    # user, profile zone, the appointment, the pair's appointments, shared reports, the audit row,
-    # unread notifications
-    with django_assert_num_queries(7):
+    # user, profile zone, the appointment, the pair's appointments, own prescriptions, shared
+    # prescriptions, shared reports, the audit row, unread notifications
+    with django_assert_num_queries(9):
         response = http.get(history_url(appointment))
 
     assert response.status_code == 200
-    assert response.content.decode().count('class="record-row"') == count
+    assert response.content.decode().count('class="record-row"') == 3 * count
