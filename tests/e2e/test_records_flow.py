@@ -21,7 +21,7 @@ from tests.factories import (
     png_bytes,
     verified_doctor,
 )
-from tests.prescriptions.conftest import chat
+from tests.prescriptions.records.conftest import chat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,54 +1,76 @@
-"""My Records: a patient with an appointment with their doctor, and the doctor's profile."""
-
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment
-from tests.factories import AppointmentFactory, DoctorProfileFactory
+from prescriptions import services
+from profiles.models import Gender, Mode, PatientProfile
+from tests.factories import AppointmentFactory, PatientFactory, verified_doctor
 
 
 @pytest.fixture
-def doctor_profile(doctor):
-    return DoctorProfileFactory(user=doctor, full_name=doctor.full_name)
+def rx_doctor(db):
+    """A verified doctor with a clinic, a qualification and a registration number."""
+    return verified_doctor(full_name="Dr. Asha Rao", registration_number="MMC-2008-12345")
 
 
 @pytest.fixture
-def other_doctor_profile(other_doctor):
-    return DoctorProfileFactory(user=other_doctor, full_name=other_doctor.full_name)
+def rx_patient(db):
+    """A patient whose profile gives a date of birth and a gender."""
+    user = PatientFactory(full_name="Priya Nair", email="priya.rx@example.com")
+    PatientProfile.objects.update_or_create(
+        user=user,
+        defaults={"full_name": user.full_name, "date_of_birth": date(1990, 5, 17), "gender": Gender.FEMALE},
+    )
+    return user
 
 
-@pytest.fixture
-def appointment(patient, doctor_profile):
-    """A completed consult a week ago: the doctor's access to shared items lasts."""
-    start = (timezone.now() - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+def make_appointment(doctor, patient, *, mode=Mode.ONLINE, days_ago=0, status=Appointment.Status.COMPLETED):
+    start = (timezone.now() - timedelta(days=days_ago, hours=2)).replace(second=0, microsecond=0)
     return AppointmentFactory(
+        doctor=doctor,
         patient=patient,
-        doctor=doctor_profile,
+        mode=mode,
+        clinic=doctor.clinics.first() if mode == Mode.IN_PERSON else None,
         start=start,
         end=start + timedelta(minutes=30),
-        status=Appointment.Status.COMPLETED,
+        status=status,
     )
 
 
-def chat(appointment, *lines, attachment=None):
-    """The appointment's consultation room with `lines` as (sender, body) messages;
-    `attachment` (name, bytes, content type) goes with the last one."""
-    import uuid
+@pytest.fixture
+def appointment(rx_doctor, rx_patient):
+    """A completed online consultation, today."""
+    return make_appointment(rx_doctor, rx_patient)
 
-    from django.core.files.base import ContentFile
 
-    from consultations import services
-    from consultations.models import Attachment, Message
+ITEM = {
+    "name": "Paracetamol",
+    "strength": "500 mg",
+    "form": "tablet",
+    "dose": "1 tablet",
+    "frequency": "1-0-1",
+    "duration": 5,
+    "duration_unit": "DAYS",
+    "route": "oral",
+    "instructions": "after food",
+}
 
-    session = services.consultation_session_ensure(appointment=appointment)
-    message = None
-    for sender, body in lines:
-        message = Message.objects.create(session=session, sender=sender, body=body, client_id=uuid.uuid4())
-    if attachment is not None:
-        name, data, content_type = attachment
-        stored = Attachment(message=message, original_name=name, content_type=content_type, size=len(data))
-        stored.file.save(f"{uuid.uuid4().hex}.{name.rsplit('.', 1)[-1]}", ContentFile(data), save=False)
-        stored.save()
-    return session
+
+def item(name="Paracetamol", **fields):
+    return {**ITEM, "name": name, **fields}
+
+
+def draft_with(appointment, items=None, **fields):
+    actor = appointment.doctor.user
+    draft = services.prescription_start(appointment=appointment, actor=actor)
+    fields = {"consult_kind": "VIDEO" if appointment.mode == Mode.ONLINE else "IN_PERSON", **fields}
+    return services.prescription_save_draft(
+        prescription=draft, actor=actor, fields=fields, items=items if items is not None else [item()]
+    )
+
+
+def issued(appointment, items=None, **fields):
+    draft = draft_with(appointment, items, **fields)
+    return services.prescription_issue(prescription=draft, actor=appointment.doctor.user)

@@ -20,7 +20,7 @@ from tests.factories import (
     IssuedPrescriptionFactory,
     png_bytes,
 )
-from tests.prescriptions.conftest import chat
+from tests.prescriptions.records.conftest import chat
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from tests.factories import (
     MedicalReportFactory,
     png_bytes,
 )
-from tests.prescriptions.conftest import chat
+from tests.prescriptions.records.conftest import chat
 
 pytestmark = pytest.mark.django_db
 
