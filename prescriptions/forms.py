@@ -33,17 +33,21 @@ class PrescriptionForm(CleanTextMixin, forms.ModelForm):
             "investigations": forms.Textarea(attrs={"rows": 2}),
             "advice": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"patient_date_of_birth": "Patient's date of birth", "patient_gender": "Patient's gender"}
+        labels = {
+            "patient_date_of_birth": "Patient's date of birth",
+            "patient_gender": "Patient's gender",
+            "diagnosis": "Diagnosis (provisional)",
+        }
         help_texts = {
             "patient_date_of_birth": "Not in the patient's profile: please record it (a prescription states the age).",
             "patient_gender": "Not in the patient's profile: please record it.",
         }
 
-    def __init__(self, *args, appointment, profile_has_age_and_gender=False, **kwargs):
+    def __init__(self, *args, appointment, age_and_gender_known=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["patient_gender"].choices = [("", "Choose"), *Gender.choices]
-        if profile_has_age_and_gender:
-            # Known from the profile: nothing to ask.
+        if age_and_gender_known:
+            # Known (from the profile, or recorded earlier): nothing to ask.
             del self.fields["patient_date_of_birth"]
             del self.fields["patient_gender"]
         if appointment.mode == Mode.IN_PERSON:

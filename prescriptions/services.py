@@ -167,6 +167,12 @@ def prescription_save_draft(*, prescription, actor, fields: dict, items: list[di
         for name, value in fields.items():
             if name in Prescription.CONTENT_FIELDS:
                 setattr(draft, name, value)
+        if draft.patient_date_of_birth is None or not draft.patient_gender:
+            # Given in the profile since the draft started: take it from there.
+            profile = PatientProfile.objects.filter(user_id=draft.patient_id).first()
+            if profile is not None:
+                draft.patient_date_of_birth = draft.patient_date_of_birth or profile.date_of_birth
+                draft.patient_gender = draft.patient_gender or profile.gender
         in_person = draft.appointment.mode == Mode.IN_PERSON
         if in_person or draft.consult_kind not in ConsultKind.values:
             draft.consult_kind = _kind_for(draft.appointment)

@@ -26,7 +26,6 @@ from prescriptions.forms import (
     posted_rows,
 )
 from prescriptions.models import Prescription
-from profiles.models import PatientProfile
 
 Status = Prescription.Status
 CODE = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
@@ -64,11 +63,9 @@ def write(request, appointment_pk):
     return redirect("prescriptions:edit", pk=draft.pk)
 
 
-def _profile_has_age_and_gender(prescription):
-    profile = (
-        PatientProfile.objects.filter(user_id=prescription.patient_id).only("date_of_birth", "gender").first()
-    )
-    return bool(profile and profile.date_of_birth and profile.gender)
+def _age_and_gender_known(prescription):
+    """The draft has both (copied from the profile when it started, or recorded by the doctor)."""
+    return bool(prescription.patient_date_of_birth and prescription.patient_gender)
 
 
 def _editor(request, prescription, *, form, formset, status=200):
@@ -95,7 +92,7 @@ def edit(request, pk):
         return redirect("prescriptions:detail", pk=prescription.pk)
     form_kwargs = {
         "appointment": prescription.appointment,
-        "profile_has_age_and_gender": _profile_has_age_and_gender(prescription),
+        "age_and_gender_known": _age_and_gender_known(prescription),
     }
     if request.method != "POST":
         items = [

@@ -229,3 +229,29 @@ def test_correct_and_revoke_by_the_patient_are_refused(client, appointment):
     assert client.post(f"/rx/{rx.pk}/correct/").status_code == 403
     assert client.post(f"/rx/{rx.pk}/revoke/", {"reason": "x"}).status_code == 403
     assert Prescription.objects.get(pk=rx.pk).status == Status.ISSUED
+
+
+@pytest.mark.parametrize(
+    ("kind", "row", "expected"),
+    [
+        ("AUDIO", "Clotrimazole cream", "Clotrimazole cream is on List A"),
+        ("TEXT", "Alprazolam", "Alprazolam is a Schedule X or NDPS Act medicine"),
+        ("VIDEO", "Amlodipine", "confirm that it is not a restricted medicine"),
+        ("VIDEO", "Some herbal syrup", "Some herbal syrup is not classified"),
+    ],
+)
+def test_editor_refuses_what_the_rules_refuse(doctor_client, draft, kind, row, expected):
+    data = post_data({**ROW, "name": row}, action="issue", consult_kind=kind)
+    response = doctor_client.post(f"/rx/{draft.pk}/edit/", data)
+    assert response.status_code == 400
+    assert expected in response.text
+    assert 'id="items-errors"' in response.text  # the summary at the top names it too
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+    assert draft.consult_kind == kind  # the draft keeps what the doctor wrote
+
+
+def test_editor_refuses_in_person_as_the_kind_of_an_online_consultation(doctor_client, draft):
+    response = doctor_client.post(f"/rx/{draft.pk}/edit/", post_data(ROW, consult_kind="IN_PERSON"))
+    assert response.status_code == 400
+    assert 'id="id_consult_kind_error"' in response.text

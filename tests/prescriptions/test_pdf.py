@@ -93,3 +93,10 @@ def test_signature_upload_refuses_what_is_not_an_image(client, rx_doctor, conten
     assert rx_doctor.signature.name.endswith(".png")
     with rx_doctor.signature.storage.open(rx_doctor.signature.name, "rb") as handle:
         assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_pdf_names_a_minors_accompanying_adult(appointment):
+    appointment.companion_name, appointment.companion_relation = "Anita Nair", "Mother"
+    appointment.save()
+    [text] = pages_text(issued(appointment))
+    assert "Accompanying adult: Anita Nair (Mother)" in text
