@@ -44,9 +44,11 @@ def test_window_before_open_in_progress_follow_up_and_read_only(session, doctor)
 
 def test_window_moves_with_the_clock_for_posting(session, patient, doctor):
     start = session.appointment.start
-    with time_machine.travel(start - timedelta(minutes=30), tick=False):
-        with pytest.raises(services.ConsultationError, match="not open"):
-            services.message_send(session=session, sender=patient, body="Too early")
+    with (
+        time_machine.travel(start - timedelta(minutes=30), tick=False),
+        pytest.raises(services.ConsultationError, match="not open"),
+    ):
+        services.message_send(session=session, sender=patient, body="Too early")
     with time_machine.travel(start - timedelta(minutes=5), tick=False):
         services.message_send(session=session, sender=patient, body="I am here")
         services.consultation_start(session=session, actor=doctor)
@@ -54,9 +56,11 @@ def test_window_moves_with_the_clock_for_posting(session, patient, doctor):
         services.consultation_complete(session=session, actor=doctor)
     with time_machine.travel(start + timedelta(days=6), tick=False):
         services.message_send(session=session, sender=patient, body="Still itchy on day 6")
-    with time_machine.travel(start + timedelta(days=8), tick=False):
-        with pytest.raises(services.ConsultationError, match="not open"):
-            services.message_send(session=session, sender=patient, body="Day 8")
+    with (
+        time_machine.travel(start + timedelta(days=8), tick=False),
+        pytest.raises(services.ConsultationError, match="not open"),
+    ):
+        services.message_send(session=session, sender=patient, body="Day 8")
 
     assert list(session.messages.values_list("body", flat=True)) == ["I am here", "Still itchy on day 6"]
 

@@ -130,7 +130,8 @@ def test_phase_change_re_renders_and_stops_the_poll_when_read_only(client_for, s
 
     html = _poll(client, session, params).content.decode()
 
-    assert 'id="composer-area"' in html and "closed for new messages" in html
+    assert 'id="composer-area"' in html
+    assert "closed for new messages" in html
     assert 'data-phase="read_only"' in html
     assert "hx-trigger" not in html.split('id="poller"')[1].split(">")[0]
 
