@@ -16,7 +16,9 @@ that possible:
   the poll checks access and the clock without SQL (rewritten on every
   transition or reschedule; on a miss the poll loads it with one query);
 - **presence**: `consult:<id>:seen:<user id>`, the time of the user's last
-  poll (notifications ask whether the other party is in the room).
+  poll (notifications ask whether the other party is in the room; the room
+  shows "in the room" or "last seen"), and `consult:<id>:typing:<user id>`
+  for a few seconds after a keystroke.
 
 A poll whose version and phase match the cache answers 204 without touching
 the database. Otherwise the view loads the session and the messages after
@@ -158,11 +160,40 @@ def current_version(session_pk: int) -> int | None:
     return version
 
 
-def mark_seen(session_pk: int, user_pk: int) -> None:
+def mark_seen(session_pk: int, user_pk: int) -> bool:
+    """Record `user`'s poll; True when they were not in the room a moment ago
+    (the caller bumps the room so the other side sees them arrive)."""
+    key = SEEN_KEY.format(pk=session_pk, user=user_pk)
+    now = time.time()
     try:
-        cache.set(SEEN_KEY.format(pk=session_pk, user=user_pk), time.time(), timeout=PRESENT_SECONDS * 4)
+        before = cache.get(key)
+        # "Last seen" is kept for a day; presence itself is the last PRESENT_SECONDS.
+        cache.set(key, now, timeout=SNAPSHOT_SECONDS)
     except Exception:
         logger.warning("Presence in room %s not recorded", session_pk, exc_info=True)
+        return False
+    return before is None or now - before >= PRESENT_SECONDS
+
+
+TYPING_KEY = "consult:{pk}:typing:{user}"
+TYPING_SECONDS = 6
+
+
+def mark_typing(session_pk: int, user_pk: int) -> None:
+    """`user` is typing: the other side's next poll shows it for a few seconds."""
+    try:
+        fresh = cache.add(TYPING_KEY.format(pk=session_pk, user=user_pk), time.time(), timeout=TYPING_SECONDS)
+    except Exception:
+        return
+    if fresh:  # only the first keystroke of a burst changes what the other side sees
+        bump(session_pk)
+
+
+def typing_since(session_pk: int, user_pk: int) -> float | None:
+    try:
+        return cache.get(TYPING_KEY.format(pk=session_pk, user=user_pk))
+    except Exception:
+        return None
 
 
 def last_seen(session_pk: int, user_pk: int) -> float | None:

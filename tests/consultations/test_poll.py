@@ -172,3 +172,30 @@ def test_room_query_count_is_constant(client_for, session, patient, doctor, coun
         response = _room(client, session)
 
     assert len(_ids(response.content.decode())) == count
+
+
+def test_typing_shows_on_the_other_sides_next_poll(client_for, session, patient, doctor):
+    patient_client = client_for(patient)
+    params = _params_of(_room(patient_client, session).content.decode())
+    doctor_client = client_for(doctor)  # the same test client, now the doctor's
+    assert doctor_client.post(reverse("consultations:typing", args=[session.pk])).status_code == 204
+
+    html = _poll(client_for(patient), session, params).content.decode()
+
+    assert f"{session.appointment.doctor.display_name} is typing" in html
+
+
+def test_typing_by_a_stranger_is_404(client_for, session, other_patient):
+    assert (
+        client_for(other_patient).post(reverse("consultations:typing", args=[session.pk])).status_code == 404
+    )
+
+
+def test_arrival_of_the_other_side_re_renders_presence(client_for, session, patient, doctor):
+    params = _params_of(_room(client_for(patient), session).content.decode())
+    assert _poll(client_for(patient), session, params).status_code == 204
+
+    _room(client_for(doctor), session)  # the doctor comes in
+    html = _poll(client_for(patient), session, params).content.decode()
+
+    assert f"{session.appointment.doctor.display_name} is in the room" in html
