@@ -136,15 +136,18 @@ def forget_snapshot_after_commit(session_pk: int) -> None:
     transaction.on_commit(forget, robust=True)
 
 
-def cached_state(session_pk: int) -> tuple[dict | None, int | None]:
-    """(snapshot, version) in one cache round trip; (None, None) without a cache."""
-    room_key, version_key = ROOM_KEY.format(pk=session_pk), VERSION_KEY.format(pk=session_pk)
+def cached_state(session_pk: int, user_pk: int | None = None) -> tuple[dict | None, int | None, float | None]:
+    """(snapshot, version, when `user_pk` was last seen) in one cache round trip;
+    (None, None, None) without a cache."""
+    keys = [ROOM_KEY.format(pk=session_pk), VERSION_KEY.format(pk=session_pk)]
+    if user_pk is not None:
+        keys.append(SEEN_KEY.format(pk=session_pk, user=user_pk))
     try:
-        found = cache.get_many([room_key, version_key])
+        found = cache.get_many(keys)
     except Exception:
         logger.warning("Room %s state not read: the cache did not answer", session_pk, exc_info=True)
-        return None, None
-    return found.get(room_key), found.get(version_key)
+        return None, None, None
+    return found.get(keys[0]), found.get(keys[1]), found.get(keys[2]) if user_pk is not None else None
 
 
 def current_version(session_pk: int) -> int | None:
@@ -160,15 +163,24 @@ def current_version(session_pk: int) -> int | None:
     return version
 
 
-def mark_seen(session_pk: int, user_pk: int) -> bool:
+# A poll refreshes presence only when the stored time is older than this: most
+# polls (every 2 s) then write nothing to the cache either.
+SEEN_REFRESH_SECONDS = 5
+
+
+def mark_seen(session_pk: int, user_pk: int, *, before: float | None = ..., now: float | None = None) -> bool:
     """Record `user`'s poll; True when they were not in the room a moment ago
-    (the caller bumps the room so the other side sees them arrive)."""
+    (the caller bumps the room so the other side sees them arrive). `before`:
+    the stored time if the caller already read it (the poll reads it with the
+    room's state, in one round trip)."""
     key = SEEN_KEY.format(pk=session_pk, user=user_pk)
-    now = time.time()
+    now = now if now is not None else time.time()
     try:
-        before = cache.get(key)
-        # "Last seen" is kept for a day; presence itself is the last PRESENT_SECONDS.
-        cache.set(key, now, timeout=SNAPSHOT_SECONDS)
+        if before is ...:
+            before = cache.get(key)
+        if before is None or now - before >= SEEN_REFRESH_SECONDS:
+            # "Last seen" is kept for a day; presence itself is the last PRESENT_SECONDS.
+            cache.set(key, now, timeout=SNAPSHOT_SECONDS)
     except Exception:
         logger.warning("Presence in room %s not recorded", session_pk, exc_info=True)
         return False

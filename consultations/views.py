@@ -112,7 +112,7 @@ def poll_view(request, pk):
     """The cheap poll (consultations.poll): 204 from the shared cache alone when
     nothing changed; otherwise the new messages and the changed parts."""
     user = request.user
-    snapshot, version = poll.cached_state(pk)
+    snapshot, version, seen = poll.cached_state(pk, user.pk)
     if snapshot is None:
         session = selectors.sessions_with_appointment().filter(pk=pk).first()
         if session is None:
@@ -125,7 +125,7 @@ def poll_view(request, pk):
     phase = lifecycle.phase(
         status=snapshot["status"], start=snapshot["start"], completed_at=snapshot["completed_at"], now=now
     )
-    if poll.mark_seen(pk, user.pk):
+    if poll.mark_seen(pk, user.pk, before=seen):
         poll.bump(pk)  # arrived: the other side shows them in the room
         version = None
     if version is not None and request.GET.get("v") == str(version) and request.GET.get("phase") == phase:
@@ -187,7 +187,7 @@ def send(request, pk):
 @require_POST
 def typing(request, pk):
     """The composer's "I am typing" (at most every few seconds): the shared cache only."""
-    snapshot, _ = poll.cached_state(pk)
+    snapshot, _, _ = poll.cached_state(pk)
     if snapshot is None:
         snapshot = poll.store_snapshot(selectors.session_for(request.user, pk))
     if request.user.pk not in (snapshot["patient"], snapshot["doctor"]):
