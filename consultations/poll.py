@@ -16,7 +16,9 @@ that possible:
   the poll checks access and the clock without SQL (rewritten on every
   transition or reschedule; on a miss the poll loads it with one query);
 - **presence**: `consult:<id>:seen:<user id>`, the time of the user's last
-  poll (notifications ask whether the other party is in the room).
+  poll (notifications ask whether the other party is in the room; the room
+  shows "in the room" or "last seen"), and `consult:<id>:typing:<user id>`
+  for a few seconds after a keystroke.
 
 A poll whose version and phase match the cache answers 204 without touching
 the database. Otherwise the view loads the session and the messages after
@@ -134,15 +136,18 @@ def forget_snapshot_after_commit(session_pk: int) -> None:
     transaction.on_commit(forget, robust=True)
 
 
-def cached_state(session_pk: int) -> tuple[dict | None, int | None]:
-    """(snapshot, version) in one cache round trip; (None, None) without a cache."""
-    room_key, version_key = ROOM_KEY.format(pk=session_pk), VERSION_KEY.format(pk=session_pk)
+def cached_state(session_pk: int, user_pk: int | None = None) -> tuple[dict | None, int | None, float | None]:
+    """(snapshot, version, when `user_pk` was last seen) in one cache round trip;
+    (None, None, None) without a cache."""
+    keys = [ROOM_KEY.format(pk=session_pk), VERSION_KEY.format(pk=session_pk)]
+    if user_pk is not None:
+        keys.append(SEEN_KEY.format(pk=session_pk, user=user_pk))
     try:
-        found = cache.get_many([room_key, version_key])
+        found = cache.get_many(keys)
     except Exception:
         logger.warning("Room %s state not read: the cache did not answer", session_pk, exc_info=True)
-        return None, None
-    return found.get(room_key), found.get(version_key)
+        return None, None, None
+    return found.get(keys[0]), found.get(keys[1]), found.get(keys[2]) if user_pk is not None else None
 
 
 def current_version(session_pk: int) -> int | None:
@@ -158,11 +163,49 @@ def current_version(session_pk: int) -> int | None:
     return version
 
 
-def mark_seen(session_pk: int, user_pk: int) -> None:
+# A poll refreshes presence only when the stored time is older than this: most
+# polls (every 2 s) then write nothing to the cache either.
+SEEN_REFRESH_SECONDS = 5
+
+
+def mark_seen(session_pk: int, user_pk: int, *, before: float | None = ..., now: float | None = None) -> bool:
+    """Record `user`'s poll; True when they were not in the room a moment ago
+    (the caller bumps the room so the other side sees them arrive). `before`:
+    the stored time if the caller already read it (the poll reads it with the
+    room's state, in one round trip)."""
+    key = SEEN_KEY.format(pk=session_pk, user=user_pk)
+    now = now if now is not None else time.time()
     try:
-        cache.set(SEEN_KEY.format(pk=session_pk, user=user_pk), time.time(), timeout=PRESENT_SECONDS * 4)
+        if before is ...:
+            before = cache.get(key)
+        if before is None or now - before >= SEEN_REFRESH_SECONDS:
+            # "Last seen" is kept for a day; presence itself is the last PRESENT_SECONDS.
+            cache.set(key, now, timeout=SNAPSHOT_SECONDS)
     except Exception:
         logger.warning("Presence in room %s not recorded", session_pk, exc_info=True)
+        return False
+    return before is None or now - before >= PRESENT_SECONDS
+
+
+TYPING_KEY = "consult:{pk}:typing:{user}"
+TYPING_SECONDS = 6
+
+
+def mark_typing(session_pk: int, user_pk: int) -> None:
+    """`user` is typing: the other side's next poll shows it for a few seconds."""
+    try:
+        fresh = cache.add(TYPING_KEY.format(pk=session_pk, user=user_pk), time.time(), timeout=TYPING_SECONDS)
+    except Exception:
+        return
+    if fresh:  # only the first keystroke of a burst changes what the other side sees
+        bump(session_pk)
+
+
+def typing_since(session_pk: int, user_pk: int) -> float | None:
+    try:
+        return cache.get(TYPING_KEY.format(pk=session_pk, user=user_pk))
+    except Exception:
+        return None
 
 
 def last_seen(session_pk: int, user_pk: int) -> float | None:

@@ -1,6 +1,7 @@
 """The consultation room's pages. Every object is scoped to the requesting
 user through consultations.selectors (a stranger's id gives 404)."""
 
+import time
 import uuid
 
 from django.contrib import messages as flash
@@ -57,7 +58,14 @@ def _room_context(request, session, *, now, form=None):
     phase = lifecycle.room_phase(session, now)
     appointment = session.appointment
     is_doctor = user.pk == appointment.doctor.user_id
+    other = appointment.patient_id if is_doctor else appointment.doctor.user_id
+    other_seen = poll.last_seen(session.pk, other)
+    typing = poll.typing_since(session.pk, other)
     return {
+        "other_seen": other_seen,
+        "other_present": other_seen is not None and time.time() - other_seen < poll.PRESENT_SECONDS,
+        "other_typing": typing is not None,
+        "other_name": appointment.patient.get_full_name() if is_doctor else appointment.doctor.display_name,
         "session": session,
         "appointment": appointment,
         "doctor": appointment.doctor,
@@ -80,7 +88,8 @@ def room(request, pk):
     now = timezone.now()
     # Opening the room reads everything in it: a page load may write, a poll never does.
     services.messages_mark_read(session=session, reader=request.user, upto=2**62, now=now)
-    poll.mark_seen(session.pk, request.user.pk)
+    if poll.mark_seen(session.pk, request.user.pk):
+        poll.bump(session.pk)
     poll.store_snapshot(session)
     return _render_room(request, session, now=now)
 
@@ -103,7 +112,7 @@ def poll_view(request, pk):
     """The cheap poll (consultations.poll): 204 from the shared cache alone when
     nothing changed; otherwise the new messages and the changed parts."""
     user = request.user
-    snapshot, version = poll.cached_state(pk)
+    snapshot, version, seen = poll.cached_state(pk, user.pk)
     if snapshot is None:
         session = selectors.sessions_with_appointment().filter(pk=pk).first()
         if session is None:
@@ -116,7 +125,9 @@ def poll_view(request, pk):
     phase = lifecycle.phase(
         status=snapshot["status"], start=snapshot["start"], completed_at=snapshot["completed_at"], now=now
     )
-    poll.mark_seen(pk, user.pk)
+    if poll.mark_seen(pk, user.pk, before=seen):
+        poll.bump(pk)  # arrived: the other side shows them in the room
+        version = None
     if version is not None and request.GET.get("v") == str(version) and request.GET.get("phase") == phase:
         return HttpResponse(status=204)
 
@@ -170,6 +181,19 @@ def send(request, pk):
     if form.errors:
         return _render_room(request, session, now=timezone.now(), form=form, status=400)
     return redirect("consultations:room", pk=session.pk)
+
+
+@login_required
+@require_POST
+def typing(request, pk):
+    """The composer's "I am typing" (at most every few seconds): the shared cache only."""
+    snapshot, _, _ = poll.cached_state(pk)
+    if snapshot is None:
+        snapshot = poll.store_snapshot(selectors.session_for(request.user, pk))
+    if request.user.pk not in (snapshot["patient"], snapshot["doctor"]):
+        raise Http404("No such consultation")
+    poll.mark_typing(pk, request.user.pk)
+    return HttpResponse(status=204)
 
 
 @login_required
