@@ -51,7 +51,9 @@ def index(request):
 @patient_required
 @limit_posts("records-upload", setting="RECORDS_POSTS_PER_MINUTE")
 def report_upload(request):
-    form = ReportUploadForm(request.POST or None, request.FILES or None)
+    # Bound on every POST, even an empty one, so that it says what is missing.
+    posted = request.method == "POST"
+    form = ReportUploadForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.report_upload(
@@ -80,7 +82,9 @@ def _own_report(request, pk):
 def report_edit(request, pk):
     """Rename the report; hide or show it again (separate POSTs)."""
     report = _own_report(request, pk)
-    form = ReportRenameForm(request.POST or None, initial={"title": report.title})
+    form = ReportRenameForm(
+        request.POST if request.method == "POST" else None, initial={"title": report.title}
+    )
     if request.method == "POST" and form.is_valid():
         services.report_rename(report=report, title=form.cleaned_data["title"], request=request)
         messages.success(request, "Renamed.")
@@ -172,8 +176,9 @@ def share(request, pk):
     reports = selectors.visible_reports(request.user)
     prescriptions = selectors.shareable_prescriptions(request.user, appointment)
     reports_shared, prescriptions_shared = selectors.shared_ids(appointment)
+    # Bound on every POST: unticking everything posts no field at all, and means "share nothing".
     form = ShareForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         reports=reports,
         prescriptions=prescriptions,
         initial={"reports": list(reports_shared), "prescriptions": list(prescriptions_shared)},

@@ -233,3 +233,11 @@ def test_an_unknown_report_id_gives_404_and_is_logged(client_for, patient):
 
     assert response.status_code == 404
     assert AuditLog.objects.get().detail == "no medical report 999999"
+
+
+def test_an_empty_upload_post_says_what_is_missing(client_for, patient):
+    response = client_for(patient).post(reverse("records:report_upload"), {})
+
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not MedicalReport.objects.exists()

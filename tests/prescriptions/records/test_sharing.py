@@ -307,3 +307,14 @@ def test_the_doctors_view_costs_the_same_queries_for_one_item_or_many(
 
     assert response.status_code == 200
     assert response.content.decode().count('class="record-row"') == 3 * count
+
+
+def test_unticking_everything_withdraws_every_share(client_for, patient, appointment):
+    report = MedicalReportFactory(patient=patient)
+    shared(appointment, report)
+
+    response = client_for(patient).post(share_url(appointment), {})
+
+    assert response.status_code == 302
+    assert not RecordShare.objects.exists()
+    assert AuditLog.objects.get().detail.startswith(f"reports shared: -; withdrawn: [{report.pk}]")
