@@ -318,3 +318,27 @@ def test_unticking_everything_withdraws_every_share(client_for, patient, appoint
     assert response.status_code == 302
     assert not RecordShare.objects.exists()
     assert AuditLog.objects.get().detail.startswith(f"reports shared: -; withdrawn: [{report.pk}]")
+
+
+def test_the_patient_sees_which_file_the_doctor_downloaded_and_when(client_for, patient, doctor, appointment):
+    report = MedicalReportFactory(patient=patient, title="Blood count")
+    shared(appointment, report)
+    client_for(doctor).get(file_url(report))
+    entry = AuditLog.objects.get()
+
+    body = client_for(patient).get(reverse("records:index")).content.decode()
+
+    panel = body[body.index("Who looked at your records") :]
+    assert f"<strong>{doctor.get_full_name()}</strong> downloaded" in panel
+    assert "Lab report: Blood count" in panel
+    assert f'datetime="{entry.created_at.isoformat()}"' in panel
+
+
+def test_the_patients_own_reads_are_not_listed_as_someone_looking(client_for, patient):
+    report = MedicalReportFactory(patient=patient)
+    http = client_for(patient)
+    http.get(file_url(report))
+
+    body = http.get(reverse("records:index")).content.decode()
+
+    assert "No one else has opened your records yet." in body
