@@ -180,7 +180,7 @@ def prescription_save_draft(*, prescription, actor, fields: dict, items: list[di
             draft.consult_kind = ConsultKind.VIDEO
         draft.save()
         # The draft is locked and still a draft: its items may be replaced in bulk.
-        draft.items.all()._raw_delete(draft.items.all().db)
+        PrescriptionItem.objects.filter(prescription=draft).delete()
         rows = []
         for position, item in enumerate(items):
             medicine = item.get("medicine", None)

@@ -80,7 +80,7 @@ def test_doctor_issues_patient_downloads_pharmacist_verifies_correction_supersed
     page.get_by_role("button", name="Write a prescription").click()  # pulled in by hx-get
     expect(page.get_by_role("heading", name="Write a prescription")).to_be_visible()
     page.get_by_label("Complaints").fill("High fasting sugar for two weeks")
-    page.get_by_label("(provisional) diagnosis").fill("Type 2 diabetes, not controlled")
+    page.get_by_label("Diagnosis (provisional)").fill("Type 2 diabetes, not controlled")
     fill_row(page, 0, "Metformin", "500 mg", "1-0-1", 30, "after food")
     page.get_by_role("button", name="Add another medicine").click()
     expect(page.locator("#id_items-1-name")).to_be_visible()  # the new row, by HTMX
