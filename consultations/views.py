@@ -32,6 +32,13 @@ def _int(value) -> int:
     return max(min(number, 2**62), 0)
 
 
+def _can_post(phase_name) -> bool | None:
+    try:
+        return lifecycle.Phase(phase_name).can_post
+    except ValueError:
+        return None
+
+
 def _read_upto(session, user) -> int:
     """The newest of `user`'s own messages that the other party has read (0: none)."""
     return (
@@ -140,7 +147,9 @@ def poll_view(request, pk):
         messages_list=new,
         last_id=new[-1].pk if new else after,
         read_upto=_read_upto(session, user),
-        phase_changed=request.GET.get("phase") != phase,
+        # The composer is re-rendered only when writing becomes possible or not:
+        # re-rendering it for any other change would wipe what is being typed.
+        composer_changed=_can_post(request.GET.get("phase")) != phase.can_post,
         extra=mark_safe("".join(poll.extra_fragments(request, session))),  # noqa: S308 renderers return escaped HTML
     )
     return render(request, "consultations/partials/poll.html", context)

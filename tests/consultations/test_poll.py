@@ -199,3 +199,13 @@ def test_arrival_of_the_other_side_re_renders_presence(client_for, session, pati
     html = _poll(client_for(patient), session, params).content.decode()
 
     assert f"{session.appointment.doctor.display_name} is in the room" in html
+
+
+def test_doctor_starting_does_not_replace_the_patients_composer(client_for, session, patient, doctor):
+    params = _params_of(_room(client_for(patient), session).content.decode())
+    services.consultation_start(session=session, actor=doctor)
+
+    html = _poll(client_for(patient), session, params).content.decode()
+
+    assert 'data-phase="in_progress"' in html
+    assert 'id="composer-area"' not in html  # what the patient is typing stays
