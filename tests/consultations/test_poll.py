@@ -209,3 +209,20 @@ def test_doctor_starting_does_not_replace_the_patients_composer(client_for, sess
 
     assert 'data-phase="in_progress"' in html
     assert 'id="composer-area"' not in html  # what the patient is typing stays
+
+
+def test_poll_far_behind_catches_up_in_batches(client_for, session, patient, doctor, monkeypatch):
+    from consultations import views
+
+    monkeypatch.setattr(views, "POLL_BATCH", 2)
+    for number in range(3):
+        _say(session, doctor, f"Message {number}")
+    client = client_for(patient)
+
+    first = _poll(client, session, {"after": 0, "v": "old", "phase": "open"}).content.decode()
+    params = _params_of(first)
+    second = _poll(client, session, params).content.decode()
+
+    assert len(_ids(first)) == 2
+    assert params["v"] == ""  # the next poll is a full one
+    assert len(_ids(second)) == 1
