@@ -1,7 +1,6 @@
 """The consultation room's pages. Every object is scoped to the requesting
 user through consultations.selectors (a stranger's id gives 404)."""
 
-import time
 import uuid
 
 from django.contrib import messages as flash
@@ -70,11 +69,11 @@ def _room_context(request, session, *, now, form=None):
     appointment = session.appointment
     is_doctor = user.pk == appointment.doctor.user_id
     other = appointment.patient_id if is_doctor else appointment.doctor.user_id
-    other_seen = poll.last_seen(session.pk, other)
+    other_seen = poll.last_seen(session.pk, "patient" if is_doctor else "doctor")
     typing = poll.typing_since(session.pk, other)
     return {
         "other_seen": other_seen,
-        "other_present": other_seen is not None and time.time() - other_seen < poll.PRESENT_SECONDS,
+        "other_present": poll.present(other_seen),
         "other_typing": typing is not None,
         "other_name": appointment.patient.get_full_name() if is_doctor else appointment.doctor.display_name,
         "session": session,
@@ -99,8 +98,7 @@ def room(request, pk):
     now = timezone.now()
     # Opening the room reads everything in it: a page load may write, a poll never does.
     services.messages_mark_read(session=session, reader=request.user, upto=2**62, now=now)
-    if poll.mark_seen(session.pk, request.user.pk):
-        poll.bump(session.pk)
+    poll.mark_seen(session.pk, "doctor" if session.doctor_user_id == request.user.pk else "patient")
     poll.store_snapshot(session)
     return _render_room(request, session, now=now)
 
@@ -123,23 +121,28 @@ def poll_view(request, pk):
     """The cheap poll (consultations.poll): 204 from the shared cache alone when
     nothing changed; otherwise the new messages and the changed parts."""
     user = request.user
-    snapshot, version, seen = poll.cached_state(pk, user.pk)
+    snapshot, version, seen = poll.cached_state(pk)
     if snapshot is None:
         session = selectors.sessions_with_appointment().filter(pk=pk).first()
         if session is None:
             raise Http404("No such consultation")
         snapshot = poll.store_snapshot(session)
         version = poll.current_version(pk)
-    if user.pk not in (snapshot["patient"], snapshot["doctor"]):
+    role = poll.role_in(snapshot, user.pk)
+    if role is None:
         raise Http404("No such consultation")
     now = timezone.now()
     phase = lifecycle.phase(
         status=snapshot["status"], start=snapshot["start"], completed_at=snapshot["completed_at"], now=now
     )
-    if poll.mark_seen(pk, user.pk, before=seen):
-        poll.bump(pk)  # arrived: the other side shows them in the room
-        version = None
-    if version is not None and request.GET.get("v") == str(version) and request.GET.get("phase") == phase:
+    poll.mark_seen(pk, role, before=seen.get(role))
+    other_present = poll.present(seen.get("doctor" if role == "patient" else "patient"))
+    if (
+        version is not None
+        and request.GET.get("v") == str(version)
+        and request.GET.get("phase") == phase
+        and request.GET.get("o") == ("1" if other_present else "0")
+    ):
         return HttpResponse(status=204)
 
     session = selectors.session_for(user, pk)
@@ -205,7 +208,7 @@ def typing(request, pk):
     snapshot, _, _ = poll.cached_state(pk)
     if snapshot is None:
         snapshot = poll.store_snapshot(selectors.session_for(request.user, pk))
-    if request.user.pk not in (snapshot["patient"], snapshot["doctor"]):
+    if poll.role_in(snapshot, request.user.pk) is None:
         raise Http404("No such consultation")
     poll.mark_typing(pk, request.user.pk)
     return HttpResponse(status=204)

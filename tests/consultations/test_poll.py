@@ -153,8 +153,8 @@ def test_poll_records_presence_in_the_cache(client_for, session, patient, doctor
     params = _params_of(_room(client, session).content.decode())
     poll.forget_snapshot_after_commit(session.pk)  # even a cold snapshot
     _poll(client, session, params)
-    assert poll.is_present(session.pk, patient.pk)
-    assert not poll.is_present(session.pk, doctor.pk)
+    assert poll.is_present(session.pk, "patient")
+    assert not poll.is_present(session.pk, "doctor")
 
 
 # --- The room page ------------------------------------------------------------------------------
