@@ -21,6 +21,7 @@ from consultations.models import Attachment, ConsultationSession, Message
 from core.files import deny_private_file, serve_private_file
 from core.throttle import limit_posts
 from core.uploads import download_name
+from core.zones import zone_on_demand
 
 
 def _int(value) -> int:
@@ -115,6 +116,7 @@ def _render_room(request, session, *, now, form=None, status=200):
     return render(request, "consultations/room.html", context, status=status)
 
 
+@zone_on_demand
 @login_required
 @require_GET
 def poll_view(request, pk):
@@ -145,6 +147,7 @@ def poll_view(request, pk):
     ):
         return HttpResponse(status=204)
 
+    request.activate_viewer_zone()  # message times follow: now the zone is needed
     session = selectors.session_for(user, pk)
     after = _int(request.GET.get("after"))
     new = _labelled(list(selectors.messages_of(session, after=after, limit=POLL_BATCH)), session, user)

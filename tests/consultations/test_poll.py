@@ -44,12 +44,12 @@ def test_poll_nothing_new_is_204_in_two_queries_without_writes(client_for, sessi
     client = client_for(patient)
     params = _params_of(_room(client, session).content.decode())
 
-    # the user; the viewer's zone (middleware); the session comes from the shared cache
+    # the user; the room comes from the shared cache and the viewer's zone is not needed
     with CaptureQueriesContext(connection) as queries:
         response = _poll(client, session, params)
 
     assert response.status_code == 204
-    assert len(queries) == 2
+    assert len(queries) == 1
     assert not any(q["sql"].lstrip().upper().startswith(WRITES) for q in queries)
 
 
