@@ -1,9 +1,9 @@
 """The room's poll, and how other features add to it.
 
 The browser polls `consultations:poll` every 2 seconds with
-`?after=<last message id>&v=<version>&phase=<phase>`: the last message it
-shows, the room's change version it last rendered, and the phase (open,
-follow-up, ...) it shows. Most polls find nothing new, so they must cost
+`?after=<last message id>&v=<version>&phase=<phase>&o=<0|1>`: the last
+message it shows, the room's change version it last rendered, the phase
+(open, follow-up, ...) it shows, and whether it shows the other side in the room. Most polls find nothing new, so they must cost
 almost nothing (issue 12: 204, at most 2 SQL queries including the
 authentication, and no database write). Three things in the shared cache make
 that possible:
@@ -15,12 +15,20 @@ that possible:
   the stored facts the phase is derived from (status, start, completion), so
   the poll checks access and the clock without SQL (rewritten on every
   transition or reschedule; on a miss the poll loads it with one query);
-- **presence**: `consult:<id>:seen:<user id>`, the time of the user's last
-  poll (notifications ask whether the other party is in the room; the room
+- **presence**: `consult:<id>:seen:<patient|doctor>`, the time of that side's
+  last poll (notifications ask whether the other party is in the room; the room
   shows "in the room" or "last seen"), and `consult:<id>:typing:<user id>`
   for a few seconds after a keystroke.
 
-A poll whose version and phase match the cache answers 204 without touching
+The poll URL also carries `t`, a token signed with SECRET_KEY naming the
+room and the signed-in user it was rendered for (valid TOKEN_HOURS), so the
+cheap path needs neither the session nor the user row: no SQL at all. A
+poll without a valid token is authenticated as any page is. Whatever the
+token, anything beyond a 204 (messages, state) is rendered only for the
+signed-in participant.
+
+A poll whose version, phase and the other side's presence (`o=1|0`) match
+what the page shows answers 204 without touching
 the database. Otherwise the view loads the session and the messages after
 `after` (a constant number of queries), renders them, and then every
 registered fragment.
@@ -45,6 +53,7 @@ import secrets
 import time
 from collections.abc import Callable
 
+from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
 
@@ -52,12 +61,32 @@ logger = logging.getLogger(__name__)
 
 VERSION_KEY = "consult:{pk}:v"
 ROOM_KEY = "consult:{pk}:room"
-SEEN_KEY = "consult:{pk}:seen:{user}"
+SEEN_KEY = "consult:{pk}:seen:{role}"  # role: "patient" or "doctor"
+ROLES = ("patient", "doctor")
 # A participant whose last poll is older than this is not "in the room".
 PRESENT_SECONDS = 15
 SNAPSHOT_SECONDS = 24 * 60 * 60
 
 _fragments: list[Callable] = []
+
+TOKEN_SALT = "consultations.poll"  # noqa: S105 a signing namespace, not a secret
+TOKEN_HOURS = 12
+
+
+def token_for(session_pk: int, user_pk: int) -> str:
+    """The poll token of `user` in room `session_pk` (rendered into the poll URL)."""
+    return signing.dumps([session_pk, user_pk], salt=TOKEN_SALT)
+
+
+def user_from_token(token: str | None, session_pk: int) -> int | None:
+    """The user a valid, unexpired token names for this room; None otherwise."""
+    if not token:
+        return None
+    try:
+        room, user = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_HOURS * 3600)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return user if room == session_pk and isinstance(user, int) else None
 
 
 def fragment(renderer: Callable) -> Callable:
@@ -136,18 +165,27 @@ def forget_snapshot_after_commit(session_pk: int) -> None:
     transaction.on_commit(forget, robust=True)
 
 
-def cached_state(session_pk: int, user_pk: int | None = None) -> tuple[dict | None, int | None, float | None]:
-    """(snapshot, version, when `user_pk` was last seen) in one cache round trip;
-    (None, None, None) without a cache."""
+def cached_state(session_pk: int) -> tuple[dict | None, int | None, dict]:
+    """(snapshot, version, {role: when last seen}) in one cache round trip;
+    (None, None, {}) without a cache."""
     keys = [ROOM_KEY.format(pk=session_pk), VERSION_KEY.format(pk=session_pk)]
-    if user_pk is not None:
-        keys.append(SEEN_KEY.format(pk=session_pk, user=user_pk))
+    keys += [SEEN_KEY.format(pk=session_pk, role=role) for role in ROLES]
     try:
         found = cache.get_many(keys)
     except Exception:
         logger.warning("Room %s state not read: the cache did not answer", session_pk, exc_info=True)
-        return None, None, None
-    return found.get(keys[0]), found.get(keys[1]), found.get(keys[2]) if user_pk is not None else None
+        return None, None, {}
+    seen = {role: found.get(key) for role, key in zip(ROLES, keys[2:], strict=True)}
+    return found.get(keys[0]), found.get(keys[1]), seen
+
+
+def role_in(snapshot: dict, user_pk: int) -> str | None:
+    """ "patient", "doctor", or None for anyone else."""
+    if user_pk == snapshot["patient"]:
+        return "patient"
+    if user_pk == snapshot["doctor"]:
+        return "doctor"
+    return None
 
 
 def current_version(session_pk: int) -> int | None:
@@ -168,12 +206,12 @@ def current_version(session_pk: int) -> int | None:
 SEEN_REFRESH_SECONDS = 5
 
 
-def mark_seen(session_pk: int, user_pk: int, *, before: float | None = ..., now: float | None = None) -> bool:
-    """Record `user`'s poll; True when they were not in the room a moment ago
-    (the caller bumps the room so the other side sees them arrive). `before`:
-    the stored time if the caller already read it (the poll reads it with the
-    room's state, in one round trip)."""
-    key = SEEN_KEY.format(pk=session_pk, user=user_pk)
+def mark_seen(session_pk: int, role: str, *, before: float | None = ..., now: float | None = None) -> None:
+    """Record a poll by the room's `role` ("patient" or "doctor"). `before`: the
+    stored time if the caller already read it (the poll reads it with the room's
+    state, in one round trip). Arrivals and departures bump nothing: each side's
+    poll compares the other's presence with what its page shows."""
+    key = SEEN_KEY.format(pk=session_pk, role=role)
     now = now if now is not None else time.time()
     try:
         if before is ...:
@@ -183,8 +221,10 @@ def mark_seen(session_pk: int, user_pk: int, *, before: float | None = ..., now:
             cache.set(key, now, timeout=SNAPSHOT_SECONDS)
     except Exception:
         logger.warning("Presence in room %s not recorded", session_pk, exc_info=True)
-        return False
-    return before is None or now - before >= PRESENT_SECONDS
+
+
+def present(seen: float | None, now: float | None = None) -> bool:
+    return seen is not None and (now if now is not None else time.time()) - seen < PRESENT_SECONDS
 
 
 TYPING_KEY = "consult:{pk}:typing:{user}"
@@ -208,14 +248,13 @@ def typing_since(session_pk: int, user_pk: int) -> float | None:
         return None
 
 
-def last_seen(session_pk: int, user_pk: int) -> float | None:
+def last_seen(session_pk: int, role: str) -> float | None:
     try:
-        return cache.get(SEEN_KEY.format(pk=session_pk, user=user_pk))
+        return cache.get(SEEN_KEY.format(pk=session_pk, role=role))
     except Exception:
         return None
 
 
-def is_present(session_pk: int, user_pk: int) -> bool:
-    """Whether `user` polled the room in the last PRESENT_SECONDS seconds."""
-    seen = last_seen(session_pk, user_pk)
-    return seen is not None and time.time() - seen < PRESENT_SECONDS
+def is_present(session_pk: int, role: str) -> bool:
+    """Whether the room's `role` polled it in the last PRESENT_SECONDS seconds."""
+    return present(last_seen(session_pk, role))
