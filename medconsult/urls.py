@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("appointments.urls")),
     path("", include("payments.urls")),
     path("", include("prescriptions.urls")),
+    path("", include("prescriptions.records.urls")),
+    path("", include("consultations.urls")),
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
 ]

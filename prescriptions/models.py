@@ -254,3 +254,7 @@ class PrescriptionItem(models.Model):
         status = Prescription.objects.filter(pk=self.prescription_id).values_list("status", flat=True).first()
         if status not in (None, Prescription.Status.DRAFT):
             raise ValidationError("An issued prescription cannot be edited: write a correction instead.")
+
+
+# My Records' models live in their own module; Django finds models through this one.
+from prescriptions.records.models import MedicalReport, RecordShare  # noqa: E402, F401

@@ -291,3 +291,55 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     def history(obj, create, extracted, **kwargs):
         if create:
             AppointmentEvent.objects.create(appointment=obj, actor=obj.patient, to_status=obj.status)
+
+
+# --- Payments and My Records -----------------------------------------------------------
+
+
+class CapturedPaymentFactory(factory.django.DjangoModelFactory):
+    """A paid order as the database holds it after capture (no gateway): for records and lists."""
+
+    class Meta:
+        model = "payments.Payment"
+
+    appointment = factory.SubFactory(AppointmentFactory, payment_state=Appointment.PaymentState.PAID)
+    gateway = "fake"
+    receipt = factory.Sequence(lambda n: f"rcpt_test_{n:06d}")
+    order_id = factory.Sequence(lambda n: f"order_test_{n:06d}")
+    payment_id = factory.Sequence(lambda n: f"pay_test_{n:06d}")
+    amount = factory.SelfAttribute("appointment.fee")
+    status = "CAPTURED"
+    captured_at = factory.LazyAttribute(lambda o: o.appointment.start - timedelta(days=1))
+
+
+class MedicalReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "prescriptions.MedicalReport"
+
+    patient = factory.SubFactory(PatientFactory)
+    title = factory.Sequence(lambda n: f"Blood count {n}")
+    kind = "LAB"
+    report_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=10))
+    file = factory.django.FileField(filename="stored.pdf", data=MINIMAL_PDF)
+    original_name = "blood count.pdf"
+    content_type = "application/pdf"
+    size = len(MINIMAL_PDF)
+
+
+class IssuedPrescriptionFactory(factory.django.DjangoModelFactory):
+    """An issued prescription as the database holds it (no render, no rules):
+    for records and permissions. Writing and issuing are tested through the services."""
+
+    class Meta:
+        model = "prescriptions.Prescription"
+
+    appointment = factory.SubFactory(AppointmentFactory, status=Appointment.Status.COMPLETED)
+    doctor = factory.SelfAttribute("appointment.doctor")
+    patient = factory.SelfAttribute("appointment.patient")
+    status = "ISSUED"
+    consult_kind = "VIDEO"
+    diagnosis = "Acute pharyngitis"
+    verification_code = factory.Sequence(lambda n: f"TESTCODE{n:08d}")
+    pdf = factory.django.FileField(filename="rx.pdf", data=MINIMAL_PDF)
+    pdf_sha256 = "0" * 64
+    issued_at = factory.LazyAttribute(lambda o: o.appointment.end)
