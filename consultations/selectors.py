@@ -4,6 +4,7 @@
 from django.db.models import Count, Q
 from django.http import Http404
 
+from consultations import calls
 from consultations.models import ConsultationSession, Message
 
 
@@ -55,3 +56,11 @@ def session_ids_by_appointment(appointment_ids) -> dict[int, int]:
             "appointment_id", "pk"
         )
     )
+
+
+def consulted_by_video(session, *, now=None) -> bool:
+    """Whether the consultation counts as by video for the prescription rules
+    (CLINICAL.md, list A): a call of it was connected with video on both sides for
+    at least VIDEO_CONSULT_MIN_SECONDS. Otherwise the doctor's declared mode stands.
+    The rule lives in consultations.calls; this is the door other apps use."""
+    return calls.consulted_by_video(session, now=now)

@@ -27,6 +27,7 @@ JOBS = (
     ("expire_holds", 60),  # unpaid holds after 10 min; unanswered requests at their start
     ("refresh_next_available", 5 * 60),  # each doctor's next free slot, as time passes
     ("reconcile_payments", 5 * 60),  # missed webhooks, missing refunds, refunds to send
+    ("purge_call_signals", 5 * 60),  # video-call signalling past its lifetime
 )
 
 
