@@ -138,6 +138,10 @@
   function createPeer() {
     pc = new RTCPeerConnection({ iceServers: call.iceServers || [] });
     localStream.getTracks().forEach(function (track) { pc.addTrack(track, localStream); });
+    if (role === "patient" && !localStream.getVideoTracks().length) {
+      // Audio only on this side: still ask for the doctor's picture.
+      pc.addTransceiver("video", { direction: "recvonly" });
+    }
     pc.ontrack = function (event) {
       if (remoteVideo.srcObject !== event.streams[0]) remoteVideo.srcObject = event.streams[0];
     };
