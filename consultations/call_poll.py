@@ -32,16 +32,7 @@ def call_context(request, session, *, now=None) -> dict:
             {"id": s.pk, "call_id": latest.pk, "kind": s.kind, "payload": s.payload}
             for s in calls.pending_signals(latest, request.user, now=now)
         ]
-    history = [
-        {
-            "call": call,
-            "status": calls.effective_status(call, now=now),
-            "duration": _label(calls.duration(call, now=now)),
-            "with_video": call.with_video,
-            "patient_joined": call.patient_joined_at is not None,
-        }
-        for call in recent
-    ]
+    history = calls.history_rows(recent, now=now)
     return {
         "session": session,
         "video_role": role,
@@ -55,14 +46,6 @@ def call_context(request, session, *, now=None) -> dict:
         "signals_json": json.dumps(signals, cls=DjangoJSONEncoder),
         "call_history": history,
     }
-
-
-def _label(duration) -> str | None:
-    """ "12 min 5 s", "45 s"; None for a call that never connected."""
-    if duration is None:
-        return None
-    minutes, seconds = divmod(int(duration.total_seconds()), 60)
-    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
 def register() -> None:

@@ -263,6 +263,37 @@ def calls_of(session) -> list[Call]:
     return list(Call.objects.filter(session=session).order_by("-id"))
 
 
+def duration_label(value: timedelta | None) -> str | None:
+    """ "12 min 5 s", "45 s"; None for a call that never connected."""
+    if value is None:
+        return None
+    minutes, seconds = divmod(int(value.total_seconds()), 60)
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
+
+def history_rows(call_list, *, now=None) -> list[dict]:
+    """What the history shows of each call (templates/consultations/partials/call_list.html)."""
+    now = now or timezone.now()
+    return [
+        {
+            "call": call,
+            "status": effective_status(call, now=now),
+            "duration": duration_label(duration(call, now=now)),
+            "with_video": call.with_video,
+            "patient_joined": call.patient_joined_at is not None,
+        }
+        for call in call_list
+    ]
+
+
+def call_records(session_ids, *, now=None) -> dict[int, list[dict]]:
+    """{session id: its calls as history rows, newest first} in one query (My Records)."""
+    records: dict[int, list] = {}
+    for call in Call.objects.filter(session_id__in=list(session_ids)).order_by("-id"):
+        records.setdefault(call.session_id, []).append(call)
+    return {pk: history_rows(rows, now=now) for pk, rows in records.items()}
+
+
 def consulted_by_video(session, *, now=None) -> bool:
     """Whether this consultation counts as by video for the prescription rules
     (CLINICAL.md, list A): some call of it was connected with video on both sides

@@ -91,3 +91,10 @@ def consulted_by_video(session, *, now=None) -> bool:
     at least VIDEO_CONSULT_MIN_SECONDS. Otherwise the doctor's declared mode stands.
     The rule lives in consultations.calls; this is the door other apps use."""
     return calls.consulted_by_video(session, now=now)
+
+
+def call_records(session_ids, *, now=None) -> dict[int, list[dict]]:
+    """{session id: its video/audio calls (start, duration, who joined, audio or video),
+    newest first}, one query for any number of sessions: for My Records, which
+    shows them with templates/consultations/partials/call_list.html (`call_history`)."""
+    return calls.call_records(session_ids, now=now)

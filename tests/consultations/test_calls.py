@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from consultations import calls, poll
+from consultations import calls, poll, selectors
 from consultations.models import Call, CallSignal, ConsultationSession
 from consultations.selectors import consulted_by_video
 from tests.factories import AdminFactory, AppointmentFactory, DoctorProfileFactory, PatientFactory
@@ -648,3 +648,23 @@ def test_room_shows_the_call_history(client, room, doctor, patient):
     assert "Missed call" in body
     assert "static/js/video-call.js" in body
     assert "<script>" not in body  # no inline script: the CSP stays strict
+
+
+def test_call_records_for_my_records_in_one_query(room, doctor, patient, django_assert_num_queries):
+    other = ConsultationSession.objects.create(
+        appointment=AppointmentFactory(doctor=room.appointment.doctor, patient=patient)
+    )
+    _connected_call(room, doctor, patient, seconds=70)
+    calls.call_decline(call=calls.call_start(session=room, doctor=doctor), patient=patient)
+    _connected_call(other, doctor, patient, seconds=40, patient_video=False)
+
+    with django_assert_num_queries(1):
+        records = selectors.call_records([room.pk, other.pk])
+
+    assert [(r["status"], r["duration"], r["with_video"]) for r in records[room.pk]] == [
+        (Call.Status.DECLINED, None, False),
+        (Call.Status.ENDED, "1 min 10 s", True),
+    ]
+    assert [(r["duration"], r["with_video"], r["patient_joined"]) for r in records[other.pk]] == [
+        ("40 s", False, True)
+    ]
