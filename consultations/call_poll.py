@@ -9,6 +9,7 @@ while a call is live (its pending signals).
 
 import json
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -45,6 +46,7 @@ def call_context(request, session, *, now=None) -> dict:
         and latest.patient_joined_at is None,
         "signals_json": json.dumps(signals, cls=DjangoJSONEncoder),
         "call_history": history,
+        "ring_seconds": settings.VIDEO_RING_SECONDS,
     }
 
 

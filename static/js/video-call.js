@@ -32,6 +32,8 @@
   var camButton = $("[data-toggle-cam]");
   var mediaError = $("[data-media-error]");
   var mediaErrorText = $("[data-media-error-text]");
+  var notice = $("[data-call-message]");
+  var ringSeconds = parseInt(root.getAttribute("data-ring-seconds"), 10) || 60;
 
   var call = null; // {id, urls, iceServers}
   var pc = null;
@@ -44,6 +46,9 @@
   var disconnectTimer = null;
   var reportedConnected = false;
   var pendingAction = null; // what to retry with audio only: "start" or "join"
+  var ringTimer = null;
+  var restarts = 0;
+  var MAX_RESTARTS = 3;
   var state = "idle";
 
   var LABELS = {
@@ -94,6 +99,11 @@
   function showPeer(text) {
     peerState.textContent = text;
     peerState.hidden = !text;
+  }
+
+  function say(text) {
+    notice.textContent = text;
+    notice.hidden = !text;
   }
 
   // --- Camera and microphone ---------------------------------------------------
@@ -207,10 +217,12 @@
     var s = pc.connectionState;
     if (s === "connected") {
       window.clearTimeout(disconnectTimer);
+      window.clearTimeout(ringTimer);
+      restarts = 0;
       setState("connected");
       sendState();
-      report("connected");
-      if (!heartbeatTimer) heartbeatTimer = window.setInterval(function () { report("connected"); }, 30000);
+      report();
+      if (!heartbeatTimer) heartbeatTimer = window.setInterval(report, 30000);
     } else if (s === "disconnected" || s === "failed") {
       if (state === "ended") return;
       setState("reconnecting");
@@ -223,15 +235,16 @@
   function restartIce() {
     if (!pc || state === "ended" || role !== "patient") return;
     if (pc.connectionState === "connected") return;
+    // The other browser may be gone for good (closed, crashed): give up after a few tries.
+    restarts += 1;
+    if (restarts > MAX_RESTARTS) return finish("The connection was lost.", true);
     makeOffer(true);
   }
 
-  function report(what) {
+  function report() {
     if (!call) return;
-    var first = !reportedConnected;
     reportedConnected = true;
     post(call.urls.connected, { video: hasVideo() ? "1" : "" }).catch(function () {});
-    return first;
   }
 
   // --- Mute, camera, hang up ------------------------------------------------------
@@ -278,6 +291,7 @@
     }
     window.clearTimeout(candidateTimer);
     window.clearTimeout(disconnectTimer);
+    window.clearTimeout(ringTimer);
     window.clearInterval(heartbeatTimer);
     candidateTimer = heartbeatTimer = null;
     if (pc) { pc.onconnectionstatechange = null; pc.close(); }
@@ -292,18 +306,20 @@
   }
 
   function failed(error) {
-    if (state === "ended") return;
     if (error && error.status === 429) {
-      showPeer("Too many call requests in a minute. Wait a moment and try again.");
-      return;
+      say("Too many call requests in a minute. Wait a moment and try again.");
+    } else if (error && (error.status === 404 || error.status === 409)) {
+      say("This call is no longer available.");
+      if (state !== "idle") finish("", false);
+    } else {
+      say("The call could not be set up (" + (error && error.message ? error.message : "error") + "). The chat still works.");
     }
-    if (error && error.status === 404) return finish("The call is no longer available.", false);
-    showPeer("The call could not be set up (" + (error && error.message ? error.message : "error") + ").");
   }
 
   // --- Starting and joining ---------------------------------------------------------
   function begin(action, url, withVideo) {
     pendingAction = { action: action, url: url };
+    say("");
     getMedia(withVideo).then(function () {
       setState("connecting");
       return post(url, {});
@@ -315,6 +331,10 @@
       createPeer();
       if (role === "patient") return makeOffer(false);
       showPeer("Calling the patient…");
+      // Unanswered: hang up a moment after the server counts the call as missed.
+      ringTimer = window.setTimeout(function () {
+        if (state === "connecting") finish("The patient did not answer.", true);
+      }, (ringSeconds + 2) * 1000);
     }).catch(function (error) {
       if (localStream && state === "connecting") {
         localStream.getTracks().forEach(function (t) { t.stop(); });

@@ -668,3 +668,15 @@ def test_call_records_for_my_records_in_one_query(room, doctor, patient, django_
     assert [(r["duration"], r["with_video"], r["patient_joined"]) for r in records[other.pk]] == [
         ("40 s", False, True)
     ]
+
+
+def test_call_end_after_the_ring_time_records_it_missed(room, doctor, settings):
+    settings.VIDEO_RING_SECONDS = 60
+    now = timezone.now()
+    call = calls.call_start(session=room, doctor=doctor, now=now)
+
+    call = calls.call_end(call=call, user=doctor, now=now + timedelta(seconds=62))
+
+    assert call.status == Call.Status.MISSED
+    assert call.ended_at == now
+    assert calls.duration(call) is None
