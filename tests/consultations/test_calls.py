@@ -680,3 +680,53 @@ def test_call_end_after_the_ring_time_records_it_missed(room, doctor, settings):
     assert call.status == Call.Status.MISSED
     assert call.ended_at == now
     assert calls.duration(call) is None
+
+
+def test_call_decline_by_the_patient_shows_on_the_doctors_poll(client, room, doctor, patient):
+    call = calls.call_start(session=room, doctor=doctor)
+    client.force_login(doctor)
+    client.get(_url("room", room))
+    seen = poll.current_version(room.pk)
+    client.force_login(patient)
+
+    response = client.post(_url("call_decline", room, call), **JSON)
+
+    assert response.json()["status"] == Call.Status.DECLINED
+    call.refresh_from_db()
+    assert call.status == Call.Status.DECLINED
+    assert call.ended_by == patient
+    client.force_login(doctor)
+    body = _poll(client, room, version=seen).content.decode()
+    assert 'data-call-state="declined"' in body
+    assert "The patient declined the last call." in body
+    assert "Declined call" in body
+
+
+def test_call_join_twice_after_the_end_is_a_409_never_a_500(client, room, doctor, patient):
+    call = calls.call_start(session=room, doctor=doctor)
+    calls.call_end(call=call, user=doctor)
+    client.force_login(patient)
+
+    response = client.post(_url("call_join", room, call), **JSON)
+
+    assert response.status_code == 409
+    assert response.json() == {"error": "This call has ended."}
+
+
+def test_call_endpoints_refuse_get(client, room, doctor):
+    client.force_login(doctor)
+
+    response = client.get(_url("call_start", room))
+
+    assert response.status_code == 405
+    assert not Call.objects.exists()
+
+
+def test_call_start_without_javascript_goes_back_to_the_room(client, room, doctor):
+    client.force_login(doctor)
+
+    response = client.post(_url("call_start", room))
+
+    assert response.status_code == 302
+    assert response["Location"] == _url("room", room)
+    assert Call.objects.filter(session=room, status=Call.Status.RINGING).count() == 1
