@@ -7,6 +7,9 @@ from appointments.models import Appointment
 from consultations import services
 from tests.factories import AppointmentFactory, DoctorProfileFactory
 
+# A paid online consult, as payments' own tests make one.
+from tests.payments.conftest import held, online_doctor, payer, payment  # noqa: F401
+
 
 @pytest.fixture
 def doctor_profile(doctor):

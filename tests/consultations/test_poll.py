@@ -1,5 +1,7 @@
-"""The poll: 204 from the cache when nothing changed, only newer messages, and its query budget."""
+"""The poll: 204 from the cache when nothing changed, only newer messages in a
+stable order, no duplicates across polls, and literal query counts."""
 
+import re
 import uuid
 
 import pytest
@@ -12,12 +14,7 @@ from consultations.models import Message
 
 pytestmark = pytest.mark.django_db
 
-
-def _poll(client, session, *, after=0, version=None, phase="open"):
-    version = poll.current_version(session.pk) if version is None else version
-    return client.get(
-        reverse("consultations:poll", args=[session.pk]), {"after": after, "v": version, "phase": phase}
-    )
+WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 def _say(session, user, text):
@@ -25,27 +22,153 @@ def _say(session, user, text):
     return message
 
 
+def _params_of(html):
+    """The next poll's query string, as the replaced poller carries it."""
+    found = re.search(r'id="poller"[^>]*hx-get="[^"?]+\?([^"]+)"', html)
+    return dict(pair.split("=", 1) for pair in found.group(1).replace("&amp;", "&").split("&"))
+
+
+def _room(client, session):
+    return client.get(reverse("consultations:room", args=[session.pk]))
+
+
+def _poll(client, session, params):
+    return client.get(reverse("consultations:poll", args=[session.pk]), params)
+
+
+def _ids(html):
+    return [int(pk) for pk in re.findall(r'<li class="msg[^"]*" id="m-(\d+)"', html)]
+
+
 def test_poll_nothing_new_is_204_in_two_queries_without_writes(client_for, session, patient):
     client = client_for(patient)
-    client.get(reverse("consultations:room", args=[session.pk]))  # warms the session and the room snapshot
+    params = _params_of(_room(client, session).content.decode())
 
+    # the user; the viewer's zone (middleware); the session comes from the shared cache
     with CaptureQueriesContext(connection) as queries:
-        response = _poll(client, session)
+        response = _poll(client, session, params)
 
     assert response.status_code == 204
     assert len(queries) == 2
-    assert not any(q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) for q in queries)
+    assert not any(q["sql"].lstrip().upper().startswith(WRITES) for q in queries)
 
 
-def test_poll_returns_only_newer_messages(client_for, session, patient, doctor):
-    first = _say(session, doctor, "Hello, how are you feeling?")
-    second = _say(session, doctor, "Any fever?")
+def test_poll_with_three_new_messages_runs_a_constant_number_of_queries(
+    client_for, session, patient, doctor, django_assert_num_queries
+):
+    client = client_for(patient)
+    params = _params_of(_room(client, session).content.decode())
+    for number in range(3):
+        _say(session, doctor, f"Question {number}")
+
+    # the user, the viewer's zone, the session, the new messages, the read receipts
+    with django_assert_num_queries(5):
+        response = _poll(client, session, params)
+
+    assert len(_ids(response.content.decode())) == 3
+
+
+def test_poll_returning_messages_writes_nothing(client_for, session, patient, doctor):
+    client = client_for(patient)
+    params = _params_of(_room(client, session).content.decode())
+    _say(session, doctor, "Hello")
+
+    with CaptureQueriesContext(connection) as queries:
+        _poll(client, session, params)
+
+    assert not any(q["sql"].lstrip().upper().startswith(WRITES) for q in queries)
+    assert Message.objects.get().read_at is None  # read only when the page reports it on screen
+
+
+def test_poll_returns_only_newer_messages_in_order_without_duplicates(client_for, session, patient, doctor):
+    client = client_for(patient)
+    first = _say(session, doctor, "One")
+    params = _params_of(_room(client, session).content.decode())
+    assert params["after"] == str(first.pk)
+
+    second = _say(session, doctor, "Two")
+    third = _say(session, patient, "Three")
+    response = _poll(client, session, params)
+    html = response.content.decode()
+    assert _ids(html) == [second.pk, third.pk]
+
+    params = _params_of(html)
+    assert params["after"] == str(third.pk)
+    assert _poll(client, session, params).status_code == 204
+
+    fourth = _say(session, doctor, "Four")
+    assert _ids(_poll(client, session, params).content.decode()) == [fourth.pk]
+
+
+def test_poll_after_a_stale_version_shows_nothing_twice(client_for, session, patient, doctor):
+    client = client_for(patient)
+    message = _say(session, doctor, "Once")
+    response = _poll(client, session, {"after": message.pk, "v": "stale", "phase": "open"})
+    assert response.status_code == 200
+    assert _ids(response.content.decode()) == []
+
+
+def test_retried_send_is_stored_once_and_polled_once(client_for, session, patient, doctor):
+    client = client_for(patient)
+    params = _params_of(_room(client_for(doctor), session).content.decode())
+    client_id = str(uuid.uuid4())
+    for _ in range(2):
+        client.post(
+            reverse("consultations:send", args=[session.pk]), {"body": "Retry me", "client_id": client_id}
+        )
+
+    html = _poll(client_for(doctor), session, params).content.decode()
+
+    assert Message.objects.count() == 1
+    assert len(_ids(html)) == 1
+
+
+def test_phase_change_re_renders_and_stops_the_poll_when_read_only(client_for, session, patient, doctor):
+    client = client_for(patient)
+    params = _params_of(_room(client, session).content.decode())
+    services.consultation_needs_in_person(session=session, actor=doctor)
+
+    html = _poll(client, session, params).content.decode()
+
+    assert 'id="composer-area"' in html
+    assert "closed for new messages" in html
+    assert 'data-phase="read_only"' in html
+    assert "hx-trigger" not in html.split('id="poller"')[1].split(">")[0]
+
+
+def test_registered_fragment_is_added_to_full_polls_only(client_for, session, patient, doctor, monkeypatch):
+    monkeypatch.setattr(poll, "_fragments", [])
+    poll.fragment(lambda request, session: '<div id="video" hx-swap-oob="true">ring</div>')
+    client = client_for(patient)
+    params = _params_of(_room(client, session).content.decode())
+    assert _poll(client, session, params).status_code == 204
+
+    poll.bump(session.pk)
+    html = _poll(client, session, params).content.decode()
+    assert '<div id="video" hx-swap-oob="true">ring</div>' in html
+
+
+def test_poll_records_presence_in_the_cache(client_for, session, patient, doctor):
+    client = client_for(patient)
+    params = _params_of(_room(client, session).content.decode())
+    poll.forget_snapshot_after_commit(session.pk)  # even a cold snapshot
+    _poll(client, session, params)
+    assert poll.is_present(session.pk, patient.pk)
+    assert not poll.is_present(session.pk, doctor.pk)
+
+
+# --- The room page ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_room_query_count_is_constant(client_for, session, patient, doctor, count, django_assert_num_queries):
+    for number in range(count):
+        _say(session, doctor if number % 2 else patient, f"Message {number}")
     client = client_for(patient)
 
-    response = _poll(client, session, after=first.pk, version=0)
+    # the user, the viewer's zone, the session, marking read, the messages, the read
+    # receipts, the doctor's qualifications, the bell
+    with django_assert_num_queries(8):
+        response = _room(client, session)
 
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert f'id="m-{second.pk}"' in body
-    assert f'id="m-{first.pk}"' not in body
-    assert Message.objects.count() == 2
+    assert len(_ids(response.content.decode())) == count

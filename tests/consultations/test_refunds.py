@@ -14,25 +14,31 @@ from consultations import services
 from consultations.models import ConsultationSession
 from core.models import Notification
 from payments.models import Refund
-from tests.payments.conftest import checkout_fields, held, online_doctor, payer, payment  # noqa: F401 fixtures
+from tests.payments.conftest import checkout_fields
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def paid_session(client_for, payer, payment, django_capture_on_commit_callbacks):  # noqa: F811
+def paid_session(client_for, payer, payment, django_capture_on_commit_callbacks):
     """A paid online consult (the room created by appointment_confirmed), starting in 5 minutes."""
     with django_capture_on_commit_callbacks(execute=True):
         client_for(payer).post(reverse("payments:callback", args=[payment.pk]), checkout_fields(payment))
     session = ConsultationSession.objects.get(appointment_id=payment.appointment_id)
     start = (timezone.now() + timedelta(minutes=5)).replace(microsecond=0)
-    Appointment.objects.filter(pk=payment.appointment_id).update(start=start, end=start + timedelta(minutes=30))
+    Appointment.objects.filter(pk=payment.appointment_id).update(
+        start=start, end=start + timedelta(minutes=30)
+    )
     session.refresh_from_db()
     return session
 
 
 def test_needs_in_person_cancels_by_the_doctor_and_refunds_in_full(
-    paid_session, online_doctor, payer, payment, django_capture_on_commit_callbacks  # noqa: F811
+    paid_session,
+    online_doctor,
+    payer,
+    payment,
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.consultation_needs_in_person(
@@ -52,17 +58,23 @@ def test_needs_in_person_cancels_by_the_doctor_and_refunds_in_full(
     assert reverse("profiles:doctor_page", args=[online_doctor.slug]) in offer.url
 
 
-def test_needs_in_person_by_the_patient_is_refused(paid_session, payer):  # noqa: F811
+def test_needs_in_person_by_the_patient_is_refused(paid_session, payer):
     with pytest.raises(services.ConsultationError, match="Only"):
         services.consultation_needs_in_person(session=paid_session, actor=payer)
     assert Appointment.objects.get(pk=paid_session.appointment_id).status == Appointment.Status.CONFIRMED
 
 
 def test_doctor_no_show_after_the_grace_is_cancelled_with_a_full_refund(
-    paid_session, online_doctor, payer, payment, django_capture_on_commit_callbacks  # noqa: F811
+    paid_session,
+    online_doctor,
+    payer,
+    payment,
+    django_capture_on_commit_callbacks,
 ):
     start = timezone.now() - timedelta(minutes=31)
-    Appointment.objects.filter(pk=paid_session.appointment_id).update(start=start, end=start + timedelta(minutes=30))
+    Appointment.objects.filter(pk=paid_session.appointment_id).update(
+        start=start, end=start + timedelta(minutes=30)
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("consultations_tick")
@@ -77,9 +89,11 @@ def test_doctor_no_show_after_the_grace_is_cancelled_with_a_full_refund(
     assert {n.user for n in told} == {payer, online_doctor.user}
 
 
-def test_doctor_within_the_grace_or_started_is_not_a_no_show(paid_session, online_doctor):  # noqa: F811
+def test_doctor_within_the_grace_or_started_is_not_a_no_show(paid_session, online_doctor):
     start = timezone.now() - timedelta(minutes=29)
-    Appointment.objects.filter(pk=paid_session.appointment_id).update(start=start, end=start + timedelta(minutes=30))
+    Appointment.objects.filter(pk=paid_session.appointment_id).update(
+        start=start, end=start + timedelta(minutes=30)
+    )
     assert services.doctor_no_shows() == 0
 
     services.consultation_start(session=paid_session, actor=online_doctor.user)
