@@ -3,8 +3,9 @@ room's poll extension point (consultations.poll), on every full poll.
 
 The 204 path of the poll never reaches this: every call move and signal bumps
 the room's change marker, so a poll with nothing pending still costs what it
-did. A full poll pays one query here (the room's recent calls) and one more
-while a call is live (its pending signals).
+did. A full poll pays nothing here until the room's first call
+(ConsultationSession.has_calls), then one query (the recent calls) and one
+more while a call is live (its pending signals).
 """
 
 import json
@@ -24,7 +25,12 @@ def call_context(request, session, *, now=None) -> dict:
     now = now or timezone.now()
     party = lifecycle.party_of(session, request.user)
     role = party.value if party is not None else None
-    recent = list(Call.objects.filter(session=session).order_by("-id")[:HISTORY_LIMIT])
+    # A room that never had a call costs no query here (the session is loaded anyway).
+    recent = (
+        list(Call.objects.filter(session=session).order_by("-id")[:HISTORY_LIMIT])
+        if session.has_calls
+        else []
+    )
     latest = recent[0] if recent else None
     state = calls.effective_status(latest, now=now) if latest else ""
     signals = []

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consultations import poll
-from consultations.models import Call, CallSignal
+from consultations.models import Call, CallSignal, ConsultationSession
 
 Status = Call.Status
 
@@ -137,6 +137,9 @@ def call_start(*, session, doctor, now=None) -> Call:
                 live.save(update_fields=["status", "ended_at", "ended_by"])
                 CallSignal.objects.filter(call=live).delete()
         call = Call.objects.create(session=session, started_by=doctor, created_at=now, last_seen_at=now)
+        if not session.has_calls:
+            ConsultationSession.objects.filter(pk=session.pk).update(has_calls=True)
+            session.has_calls = True
         poll.bump_after_commit(session.pk)
     return call
 

@@ -42,6 +42,9 @@ class ConsultationSession(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set by the first video call (consultations.calls): until then the room and
+    # its poll, which load the session anyway, skip the call queries altogether.
+    has_calls = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -31,7 +31,7 @@ CANDIDATES = json.dumps(
     ]
 )
 JSON = {"HTTP_ACCEPT": "application/json"}
-# The room's own full poll (issue 12) with no new messages: session, user, zone, messages, read state.
+# The room's own full poll with no new messages (issue 12's literal, tests/consultations/test_poll.py).
 FULL_POLL_QUERIES = 5
 
 
@@ -584,7 +584,7 @@ def test_poll_with_pending_signals_costs_a_constant_number_of_queries(client, ro
     assert _writes(queries) == []
 
 
-def test_poll_without_any_call_adds_one_query(client, room, doctor):
+def test_poll_of_a_room_without_calls_costs_nothing_extra(client, room, doctor):
     client.force_login(doctor)
     client.get(_url("room", room))
 
@@ -593,7 +593,16 @@ def test_poll_without_any_call_adds_one_query(client, room, doctor):
 
     assert response.status_code == 200
     assert 'id="video-call-status"' in response.content.decode()
-    assert len(queries) == FULL_POLL_QUERIES + 1
+    assert len(queries) == FULL_POLL_QUERIES
+
+
+def test_call_start_marks_the_room_as_having_calls(room, doctor):
+    assert room.has_calls is False
+
+    calls.call_start(session=room, doctor=doctor)
+
+    room.refresh_from_db()
+    assert room.has_calls is True
 
 
 def test_poll_does_not_hand_my_own_signals_back(client, room, doctor, patient):
