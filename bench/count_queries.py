@@ -54,6 +54,10 @@ def count_endpoint(name, headers, samples) -> dict:
     chosen = paths[:: max(len(paths) // samples, 1)][:samples]
     # A browser that has been here before: the city cookie the home page sets, no session.
     client = Client(SERVER_NAME="127.0.0.1")
+    if name.startswith("poll_"):
+        # The patient bench/poll_paths.py signed in.
+        key, value = (DATA / "poll_cookie.txt").read_text().strip().split("=", 1)
+        client.cookies[key] = value
     client.get(chosen[0], headers=headers)  # warm-up, not counted
     counts, statuses, timings, sql_timings, totals, slowest = [], {}, [], [], [], (0.0, "", [])
     for path in chosen:
@@ -102,12 +106,15 @@ def main(argv=None):
             "landing",
             "doctor",
             "slots",
+            "ready",
+            "poll_empty",
+            "poll_one",
         ],
     )
     args = parser.parse_args(argv)
     results = {}
     for name in args.endpoints:
-        headers = {"HX-Request": "true"} if name == "slots" else {}
+        headers = {"HX-Request": "true"} if name in ("slots", "poll_empty", "poll_one") else {}
         results[name] = count_endpoint(name, headers, args.samples)
         r = results[name]
         print(

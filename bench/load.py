@@ -1,6 +1,7 @@
 """Load the benchmark data set with PostgreSQL COPY: 100,000 verified doctors with
 clinics, specialties, languages, qualifications and weekly hours; 50,000
-patients; 1,000,000 appointments over the past and the next 30 days.
+patients; 1,000,000 appointments over the past and the next 30 days; 100,000
+consultation rooms of online appointments with 2,000,000 messages.
 
     DATABASE_URL=postgres://.../medconsult_bench python bench/load.py
 
@@ -37,6 +38,7 @@ from django.utils.text import slugify  # noqa: E402
 from accounts.models import User  # noqa: E402
 from appointments.models import Appointment, AvailabilityRule, BookingSettings  # noqa: E402
 from bench import refdata  # noqa: E402
+from consultations.models import ConsultationSession, Message  # noqa: E402
 from profiles.models import (  # noqa: E402
     City,
     Clinic,
@@ -665,6 +667,81 @@ def load_appointments(cursor, rng, doctors, patients, total, now, timer) -> dict
     return taken_future
 
 
+# --- Consultation rooms and their messages ------------------------------------------------------
+
+CHAT = [
+    "Hello doctor, the rash has spread a little since yesterday.",
+    "Hello, thank you for the details. Does it itch more at night?",
+    "Yes, mostly at night, and after a hot shower.",
+    "Please send a clear photo of the area in daylight.",
+    "I have been taking the tablets after food as you said.",
+    "Good. Continue for five more days, then we review.",
+    "Is it okay to take paracetamol for the fever?",
+    "Yes, 500 mg up to three times a day, with water, after food.",
+    "The blood report came today; shall I upload it here?",
+    "Thank you, I will check the report and write back this evening.",
+    "The pain is less today but the swelling is still there.",
+    "Keep the leg raised and apply a cold pack for 15 minutes, twice a day.",
+]
+SESSION_COLUMNS = [
+    "appointment_id",
+    "status",
+    "outcome",
+    "started_at",
+    "completed_at",
+    "closed_at",
+    "created_at",
+    "updated_at",
+]
+MESSAGE_COLUMNS = ["session_id", "sender_id", "body", "client_id", "created_at", "read_at"]
+
+
+def load_consultations(cursor, rng, sessions, messages, now, timer):
+    """A room for `sessions` paid online appointments (completed ones in follow-up
+    or past it, confirmed ones waiting), each with an equal share of `messages`
+    sent in turn by the patient and the doctor, most already read."""
+    import uuid
+
+    started = time.monotonic()
+    cursor.execute(
+        "SELECT a.id, a.patient_id, d.user_id, a.start, a.end, a.status FROM appointments_appointment a "
+        "JOIN profiles_doctorprofile d ON d.id = a.doctor_id "
+        "WHERE a.mode = 'ONLINE' AND a.status IN ('CONFIRMED', 'COMPLETED') ORDER BY a.id LIMIT %s",
+        [sessions],
+    )
+    appointments = cursor.fetchall()
+    made = copy_rows(
+        cursor,
+        ConsultationSession,
+        SESSION_COLUMNS,
+        (
+            (pk, "COMPLETED", "COMPLETED", start, end, None, start - timedelta(days=1), end)
+            if status == "COMPLETED"
+            else (pk, "SCHEDULED", "", None, None, None, start - timedelta(days=1), start - timedelta(days=1))
+            for pk, _, _, start, end, status in appointments
+        ),
+    )
+    timer.step("consultation rooms (COPY)", made, started)
+    cursor.execute("SELECT appointment_id, id FROM consultations_consultationsession")
+    session_of = dict(cursor.fetchall())
+    per_room = max(messages // max(len(appointments), 1), 1)
+    started = time.monotonic()
+
+    def rows():
+        for pk, patient, doctor_user, start, _end, _status in appointments:
+            session = session_of[pk]
+            for n in range(per_room):
+                at = min(start + timedelta(minutes=n), now)
+                sender = patient if n % 2 == 0 else doctor_user
+                yield (session, sender, rng.choice(CHAT), uuid.UUID(int=rng.getrandbits(128), version=4), at,
+                       at + timedelta(seconds=30) if n < per_room - 1 else None)  # fmt: skip
+
+    with indexes_rebuilt(cursor, Message):
+        sent = copy_rows(cursor, Message, MESSAGE_COLUMNS, rows())
+        timer.step("messages (COPY)", sent, started, partial=True)
+    timer.step("messages (with indexes)", sent, started)
+
+
 # --- Next available (only used when `refresh_next_available` does not exist yet) ------------------
 
 
@@ -731,6 +808,8 @@ def main(argv=None):
     parser.add_argument("--doctors", type=int, default=100_000)
     parser.add_argument("--patients", type=int, default=50_000)
     parser.add_argument("--appointments", type=int, default=1_000_000)
+    parser.add_argument("--sessions", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=2_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--skip-next-available", action="store_true", help="leave next_*_at to refresh_next_available"
@@ -769,6 +848,7 @@ def main(argv=None):
         taken_future = load_appointments(cursor, rng, doctors, patients, args.appointments, now, timer)
         if not args.skip_next_available:
             set_next_available(cursor, doctors, taken_future, now, timer)
+        load_consultations(cursor, rng, args.sessions, args.messages, now, timer)
         reset_sequences(cursor)
 
     total_rows = sum(rows for rows, _ in timer.rows.values())

@@ -40,7 +40,10 @@ DATA = BENCH / "data"
 RESULTS = BENCH / "results"
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
-DB_NAME = "medconsult_bench"
+# Another name (BENCH_DB_NAME) lets two checkouts on one machine bench side by side.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "medconsult_bench")
+# The shared cache, as in production: the poll answers from it (consultations.poll).
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")
 SERVER_URL = "postgres://postgres@127.0.0.1:5432"
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
@@ -54,7 +57,13 @@ ENDPOINTS = [
     ("landing", "landing page `/find/<city>/<specialty>/`", {}),
     ("doctor", "doctor page `/doctors/<slug>/`", {}),
     ("slots", "slot picker fragment (`HX-Request: true`)", {"HX-Request": "true"}),
+    ("ready", "/healthz?db=1 (readiness: one `SELECT 1`, the one-query reference)", {}),
+    ("poll_empty", "consultation poll, nothing new (204)", {"HX-Request": "true"}),
+    ("poll_one", "consultation poll returning one message", {"HX-Request": "true"}),
 ]
+# Signed in as a patient (bench/poll_paths.py writes the cookie).
+POLL_ENDPOINTS = ("poll_empty", "poll_one")
+TARGET_POLL_READY_SHARE, TARGET_POLL_HEALTHZ_SHARE, TARGET_POLL_P95_MS = 80, 50, 20
 SEARCH_ENDPOINTS = ("search_text", "search_filtered", "search_3days", "landing")
 # The search page whose weight is measured: a typical query with a full page of results.
 WEIGHED_PAGE = "/doctors/?q=dermatologist&city=mumbai"
@@ -101,6 +110,7 @@ def bench_env(port: int, database_options: str) -> dict:
             "ALLOW_FAKE_GATEWAY": "on",
             # collectstatic's output for this server only, beside the run's other files.
             "STATIC_ROOT": str(DATA / "static"),
+            "CACHE_URL": CACHE_URL,
             "BENCH_PORT": str(port),
         }
     )
@@ -143,6 +153,8 @@ def database_facts() -> dict:
             "doctors": one("SELECT count(*) FROM profiles_doctorprofile WHERE status = 'VERIFIED'"),
             "clinics": one("SELECT count(*) FROM profiles_clinic"),
             "appointments": one("SELECT count(*) FROM appointments_appointment"),
+            "sessions": one("SELECT count(*) FROM consultations_consultationsession"),
+            "messages": one("SELECT count(*) FROM consultations_message"),
             "rules": one("SELECT count(*) FROM appointments_availabilityrule"),
             "cities": one("SELECT count(*) FROM profiles_city"),
             "localities": one("SELECT count(*) FROM profiles_locality"),
@@ -353,6 +365,21 @@ def wait_for_quiet(server_pid, limit_seconds, threshold=10.0):
 BENCH_LINE = re.compile(r"^BENCH (.*)$", re.MULTILINE)
 
 
+def headers_for(name, headers) -> dict:
+    """The endpoint's headers, with the signed-in patient's cookie for the poll rows."""
+    if name in POLL_ENDPOINTS:
+        return {**headers, "Cookie": (DATA / "poll_cookie.txt").read_text().strip()}
+    return headers
+
+
+def flush_cache():
+    """An empty shared cache for each run (versions, snapshots, sessions of the last one)."""
+    if CACHE_URL.startswith(("redis://", "rediss://")):
+        import redis
+
+        redis.Redis.from_url(CACHE_URL).flushdb()
+
+
 def wrk(base, name, headers, concurrency, seconds) -> dict:
     command = [
         "wrk",
@@ -379,6 +406,7 @@ def wrk(base, name, headers, concurrency, seconds) -> dict:
 def drive(base, args, server_pid) -> dict:
     results = {}
     for name, _, headers in selected(args):
+        headers = headers_for(name, headers)
         # Warm both workers (caches, connections, PostgreSQL's buffers) before measuring.
         wrk(base, name, headers, 4, args.warmup)
         for concurrency in args.concurrency:
@@ -491,6 +519,32 @@ def limits(args, results, healthz_rps) -> list[str]:
     return lines
 
 
+def poll_targets(args, results) -> list[str]:
+    """Issue 12: the empty poll against the one-query view and /healthz, and its p95."""
+    names = {n for n, _, _ in selected(args)}
+    if not {"poll_empty", "ready"} <= names:
+        return []
+    lines = []
+    for concurrency in args.concurrency:
+        poll_rps = results[("poll_empty", concurrency)]["rps"]
+        ready = 100 * poll_rps / results[("ready", concurrency)]["rps"]
+        healthz = 100 * poll_rps / results[("healthz", concurrency)]["rps"]
+        lines.append(
+            f"- Empty poll at c={concurrency}: {ready:.0f}% of the one-query view's requests/s (target >= "
+            f"{TARGET_POLL_READY_SHARE}%: {verdict(ready >= TARGET_POLL_READY_SHARE)}), {healthz:.0f}% of "
+            f"/healthz's (target >= {TARGET_POLL_HEALTHZ_SHARE}%: {verdict(healthz >= TARGET_POLL_HEALTHZ_SHARE)})."
+        )
+    high = max(args.concurrency)
+    for name in ("poll_empty", "poll_one"):
+        if name in names:
+            p95 = results[(name, high)]["p95_ms"]
+            lines.append(
+                f"- {name}: p95 {p95:.1f} ms at concurrency {high} (target < {TARGET_POLL_P95_MS} ms: "
+                f"{verdict(p95 < TARGET_POLL_P95_MS)})."
+            )
+    return lines
+
+
 def report(args, started, results, counts, weight, facts, info) -> str:
     database_options = args.database_options
     now = datetime.now(UTC)
@@ -510,7 +564,8 @@ def report(args, started, results, counts, weight, facts, info) -> str:
         "static files from whitenoise after collectstatic.",
         f"- Data: {facts['doctors']:,} verified doctors, {facts['clinics']:,} clinics in {facts['cities']} "
         f"cities ({facts['localities']} localities), {facts['specialties']} specialties, {facts['rules']:,} "
-        f"weekly rules, {facts['appointments']:,} appointments; database {facts['size']}.",
+        f"weekly rules, {facts['appointments']:,} appointments, {facts['sessions']:,} consultation rooms with "
+        f"{facts['messages']:,} messages; database {facts['size']}; shared cache `{CACHE_URL}`.",
         f"- Load: wrk, {args.duration} s per endpoint and concurrency after a {args.warmup} s warm-up, "
         "each endpoint walking its own list of paths (bench/data/*.txt: "
         "500+ different queries per search endpoint).",
@@ -568,6 +623,7 @@ def report(args, started, results, counts, weight, facts, info) -> str:
             + ", ".join(f"{shares[c]:.1f}% at c={c}" for c in args.concurrency)
             + f" of /healthz (target >= {TARGET_SHARE}%: {verdict(worst >= TARGET_SHARE)}){stretch}."
         )
+    lines += poll_targets(args, results)
     constant = all(c["max"] - c["min"] <= 1 for c in counts.values())
     lines.append(
         "- SQL queries per request bounded on every sampled path of each endpoint (a search that "
@@ -673,8 +729,10 @@ def main(argv=None):
         build_database(env, args)
     with step("Collect static files"):
         run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    flush_cache()
     with step("Write the request paths"):
         run([PYTHON, BENCH / "queries.py"], env)
+        run([PYTHON, BENCH / "poll_paths.py"], env)
     with step("Count SQL queries per request"):
         run([PYTHON, BENCH / "count_queries.py", "--out", DATA / "queries.json"], env)
     counts = json.loads((DATA / "queries.json").read_text())
@@ -688,11 +746,11 @@ def main(argv=None):
     raw = {f"{name} c={c}": r for (name, c), r in results.items()}
     (DATA / "results.json").write_text(json.dumps({"results": raw, "weight": weight}, indent=1))
     text = report(args, started, results, counts, weight, database_facts(), machine())
-    (RESULTS / "latest.md").write_text(text)
+    # A run of a few endpoints (--only) is an experiment: it does not replace the full report.
+    out = RESULTS / ("latest.md" if not args.only else "partial.md")
+    out.write_text(text)
     print("\n" + text)
-    print(
-        f"Written to {(RESULTS / 'latest.md').relative_to(ROOT)}; the database {DB_NAME} is kept for inspection."
-    )
+    print(f"Written to {out.relative_to(ROOT)}; the database {DB_NAME} is kept for inspection.")
 
 
 if __name__ == "__main__":

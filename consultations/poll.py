@@ -1,9 +1,9 @@
 """The room's poll, and how other features add to it.
 
 The browser polls `consultations:poll` every 2 seconds with
-`?after=<last message id>&v=<version>&phase=<phase>`: the last message it
-shows, the room's change version it last rendered, and the phase (open,
-follow-up, ...) it shows. Most polls find nothing new, so they must cost
+`?after=<last message id>&v=<version>&phase=<phase>&o=<0|1>`: the last
+message it shows, the room's change version it last rendered, the phase
+(open, follow-up, ...) it shows, and whether it shows the other side in the room. Most polls find nothing new, so they must cost
 almost nothing (issue 12: 204, at most 2 SQL queries including the
 authentication, and no database write). Three things in the shared cache make
 that possible:
@@ -15,10 +15,13 @@ that possible:
   the stored facts the phase is derived from (status, start, completion), so
   the poll checks access and the clock without SQL (rewritten on every
   transition or reschedule; on a miss the poll loads it with one query);
-- **presence**: `consult:<id>:seen:<user id>`, the time of the user's last
-  poll (notifications ask whether the other party is in the room).
+- **presence**: `consult:<id>:seen:<patient|doctor>`, the time of that side's
+  last poll (notifications ask whether the other party is in the room; the room
+  shows "in the room" or "last seen"), and `consult:<id>:typing:<user id>`
+  for a few seconds after a keystroke.
 
-A poll whose version and phase match the cache answers 204 without touching
+A poll whose version, phase and the other side's presence (`o=1|0`) match
+what the page shows answers 204 without touching
 the database. Otherwise the view loads the session and the messages after
 `after` (a constant number of queries), renders them, and then every
 registered fragment.
@@ -50,7 +53,8 @@ logger = logging.getLogger(__name__)
 
 VERSION_KEY = "consult:{pk}:v"
 ROOM_KEY = "consult:{pk}:room"
-SEEN_KEY = "consult:{pk}:seen:{user}"
+SEEN_KEY = "consult:{pk}:seen:{role}"  # role: "patient" or "doctor"
+ROLES = ("patient", "doctor")
 # A participant whose last poll is older than this is not "in the room".
 PRESENT_SECONDS = 15
 SNAPSHOT_SECONDS = 24 * 60 * 60
@@ -134,15 +138,27 @@ def forget_snapshot_after_commit(session_pk: int) -> None:
     transaction.on_commit(forget, robust=True)
 
 
-def cached_state(session_pk: int) -> tuple[dict | None, int | None]:
-    """(snapshot, version) in one cache round trip; (None, None) without a cache."""
-    room_key, version_key = ROOM_KEY.format(pk=session_pk), VERSION_KEY.format(pk=session_pk)
+def cached_state(session_pk: int) -> tuple[dict | None, int | None, dict]:
+    """(snapshot, version, {role: when last seen}) in one cache round trip;
+    (None, None, {}) without a cache."""
+    keys = [ROOM_KEY.format(pk=session_pk), VERSION_KEY.format(pk=session_pk)]
+    keys += [SEEN_KEY.format(pk=session_pk, role=role) for role in ROLES]
     try:
-        found = cache.get_many([room_key, version_key])
+        found = cache.get_many(keys)
     except Exception:
         logger.warning("Room %s state not read: the cache did not answer", session_pk, exc_info=True)
-        return None, None
-    return found.get(room_key), found.get(version_key)
+        return None, None, {}
+    seen = {role: found.get(key) for role, key in zip(ROLES, keys[2:], strict=True)}
+    return found.get(keys[0]), found.get(keys[1]), seen
+
+
+def role_in(snapshot: dict, user_pk: int) -> str | None:
+    """ "patient", "doctor", or None for anyone else."""
+    if user_pk == snapshot["patient"]:
+        return "patient"
+    if user_pk == snapshot["doctor"]:
+        return "doctor"
+    return None
 
 
 def current_version(session_pk: int) -> int | None:
@@ -158,21 +174,60 @@ def current_version(session_pk: int) -> int | None:
     return version
 
 
-def mark_seen(session_pk: int, user_pk: int) -> None:
+# A poll refreshes presence only when the stored time is older than this: most
+# polls (every 2 s) then write nothing to the cache either.
+SEEN_REFRESH_SECONDS = 5
+
+
+def mark_seen(session_pk: int, role: str, *, before: float | None = ..., now: float | None = None) -> None:
+    """Record a poll by the room's `role` ("patient" or "doctor"). `before`: the
+    stored time if the caller already read it (the poll reads it with the room's
+    state, in one round trip). Arrivals and departures bump nothing: each side's
+    poll compares the other's presence with what its page shows."""
+    key = SEEN_KEY.format(pk=session_pk, role=role)
+    now = now if now is not None else time.time()
     try:
-        cache.set(SEEN_KEY.format(pk=session_pk, user=user_pk), time.time(), timeout=PRESENT_SECONDS * 4)
+        if before is ...:
+            before = cache.get(key)
+        if before is None or now - before >= SEEN_REFRESH_SECONDS:
+            # "Last seen" is kept for a day; presence itself is the last PRESENT_SECONDS.
+            cache.set(key, now, timeout=SNAPSHOT_SECONDS)
     except Exception:
         logger.warning("Presence in room %s not recorded", session_pk, exc_info=True)
 
 
-def last_seen(session_pk: int, user_pk: int) -> float | None:
+def present(seen: float | None, now: float | None = None) -> bool:
+    return seen is not None and (now if now is not None else time.time()) - seen < PRESENT_SECONDS
+
+
+TYPING_KEY = "consult:{pk}:typing:{user}"
+TYPING_SECONDS = 6
+
+
+def mark_typing(session_pk: int, user_pk: int) -> None:
+    """`user` is typing: the other side's next poll shows it for a few seconds."""
     try:
-        return cache.get(SEEN_KEY.format(pk=session_pk, user=user_pk))
+        fresh = cache.add(TYPING_KEY.format(pk=session_pk, user=user_pk), time.time(), timeout=TYPING_SECONDS)
+    except Exception:
+        return
+    if fresh:  # only the first keystroke of a burst changes what the other side sees
+        bump(session_pk)
+
+
+def typing_since(session_pk: int, user_pk: int) -> float | None:
+    try:
+        return cache.get(TYPING_KEY.format(pk=session_pk, user=user_pk))
     except Exception:
         return None
 
 
-def is_present(session_pk: int, user_pk: int) -> bool:
-    """Whether `user` polled the room in the last PRESENT_SECONDS seconds."""
-    seen = last_seen(session_pk, user_pk)
-    return seen is not None and time.time() - seen < PRESENT_SECONDS
+def last_seen(session_pk: int, role: str) -> float | None:
+    try:
+        return cache.get(SEEN_KEY.format(pk=session_pk, role=role))
+    except Exception:
+        return None
+
+
+def is_present(session_pk: int, role: str) -> bool:
+    """Whether the room's `role` polled it in the last PRESENT_SECONDS seconds."""
+    return present(last_seen(session_pk, role))

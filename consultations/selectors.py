@@ -1,10 +1,12 @@
 """Reads of the consultation room, each with its joins, for views and other apps
 (prescriptions' records read transcripts here; medconsult's dashboards the unread counts)."""
 
+from datetime import timedelta
+
 from django.db.models import Count, Q
 from django.http import Http404
 
-from consultations import calls
+from consultations import calls, lifecycle
 from consultations.models import ConsultationSession, Message
 
 
@@ -62,10 +64,6 @@ def rooms_for(user, *, now, limit: int = 10) -> list:
     """The user's consultation rooms worth a dashboard line, soonest first, each
     with `unread` (messages to `user` not yet read) and `phase`: rooms not yet
     ended that start within a day, and rooms in their follow-up window. One query."""
-    from datetime import timedelta
-
-    from consultations import lifecycle
-
     Status = ConsultationSession.Status
     rows = list(
         sessions_with_appointment()

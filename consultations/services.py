@@ -323,7 +323,7 @@ def _other_party(session, user):
 def _notify_message(session, message, *, recipient):
     """The other party is not in the room: tell them in-app at once, and by
     email at most once per CONSULTATION_EMAIL_EVERY_MINUTES per consultation."""
-    if poll.is_present(session.pk, recipient.pk):
+    if poll.is_present(session.pk, "doctor" if recipient.pk == session.doctor_user_id else "patient"):
         return
     sender = message.sender
     name = (

@@ -9,6 +9,7 @@ urlpatterns = [
     path("consultations/<int:pk>/poll/", views.poll_view, name="poll"),
     path("consultations/<int:pk>/send/", views.send, name="send"),
     path("consultations/<int:pk>/read/", views.mark_read, name="read"),
+    path("consultations/<int:pk>/typing/", views.typing, name="typing"),
     path("consultations/<int:pk>/start/", views.start, name="start"),
     path("consultations/<int:pk>/complete/", views.complete, name="complete"),
     path("consultations/<int:pk>/in-person/", views.in_person, name="in_person"),

@@ -22,6 +22,7 @@ from core.files import deny_private_file, serve_private_file
 from core.permissions_policy import allow_features
 from core.throttle import limit_posts
 from core.uploads import download_name
+from core.zones import zone_on_demand
 
 
 def _int(value) -> int:
@@ -30,6 +31,17 @@ def _int(value) -> int:
     except (TypeError, ValueError):
         return 0
     return max(min(number, 2**62), 0)
+
+
+# At most this many messages per poll (a client far behind catches up over a few polls).
+POLL_BATCH = 200
+
+
+def _can_post(phase_name) -> bool | None:
+    try:
+        return lifecycle.Phase(phase_name).can_post
+    except ValueError:
+        return None
 
 
 def _read_upto(session, user) -> int:
@@ -58,7 +70,14 @@ def _room_context(request, session, *, now, form=None):
     phase = lifecycle.room_phase(session, now)
     appointment = session.appointment
     is_doctor = user.pk == appointment.doctor.user_id
+    other = appointment.patient_id if is_doctor else appointment.doctor.user_id
+    other_seen = poll.last_seen(session.pk, "patient" if is_doctor else "doctor")
+    typing = poll.typing_since(session.pk, other)
     return {
+        "other_seen": other_seen,
+        "other_present": poll.present(other_seen),
+        "other_typing": typing is not None,
+        "other_name": appointment.patient.get_full_name() if is_doctor else appointment.doctor.display_name,
         "session": session,
         "appointment": appointment,
         "doctor": appointment.doctor,
@@ -82,7 +101,7 @@ def room(request, pk):
     now = timezone.now()
     # Opening the room reads everything in it: a page load may write, a poll never does.
     services.messages_mark_read(session=session, reader=request.user, upto=2**62, now=now)
-    poll.mark_seen(session.pk, request.user.pk)
+    poll.mark_seen(session.pk, "doctor" if session.doctor_user_id == request.user.pk else "patient")
     poll.store_snapshot(session)
     return _render_room(request, session, now=now)
 
@@ -100,39 +119,52 @@ def _render_room(request, session, *, now, form=None, status=200):
     return render(request, "consultations/room.html", context, status=status)
 
 
+@zone_on_demand
 @login_required
 @require_GET
 def poll_view(request, pk):
     """The cheap poll (consultations.poll): 204 from the shared cache alone when
     nothing changed; otherwise the new messages and the changed parts."""
     user = request.user
-    snapshot, version = poll.cached_state(pk)
+    snapshot, version, seen = poll.cached_state(pk)
     if snapshot is None:
         session = selectors.sessions_with_appointment().filter(pk=pk).first()
         if session is None:
             raise Http404("No such consultation")
         snapshot = poll.store_snapshot(session)
         version = poll.current_version(pk)
-    if user.pk not in (snapshot["patient"], snapshot["doctor"]):
+    role = poll.role_in(snapshot, user.pk)
+    if role is None:
         raise Http404("No such consultation")
     now = timezone.now()
     phase = lifecycle.phase(
         status=snapshot["status"], start=snapshot["start"], completed_at=snapshot["completed_at"], now=now
     )
-    poll.mark_seen(pk, user.pk)
-    if version is not None and request.GET.get("v") == str(version) and request.GET.get("phase") == phase:
+    poll.mark_seen(pk, role, before=seen.get(role))
+    other_present = poll.present(seen.get("doctor" if role == "patient" else "patient"))
+    if (
+        version is not None
+        and request.GET.get("v") == str(version)
+        and request.GET.get("phase") == phase
+        and request.GET.get("o") == ("1" if other_present else "0")
+    ):
         return HttpResponse(status=204)
 
+    request.activate_viewer_zone()  # message times follow: now the zone is needed
     session = selectors.session_for(user, pk)
     after = _int(request.GET.get("after"))
-    new = _labelled(list(selectors.messages_of(session, after=after)), session, user)
+    new = _labelled(list(selectors.messages_of(session, after=after, limit=POLL_BATCH)), session, user)
     context = _room_context(request, session, now=now)
+    if len(new) == POLL_BATCH:
+        context["version"] = None  # more to come: the next poll takes the full path again
     phase = context["phase"]
     context.update(
         messages_list=new,
         last_id=new[-1].pk if new else after,
         read_upto=_read_upto(session, user),
-        phase_changed=request.GET.get("phase") != phase,
+        # The composer is re-rendered only when writing becomes possible or not:
+        # re-rendering it for any other change would wipe what is being typed.
+        composer_changed=_can_post(request.GET.get("phase")) != phase.can_post,
         extra=mark_safe("".join(poll.extra_fragments(request, session))),  # noqa: S308 renderers return escaped HTML
     )
     return render(request, "consultations/partials/poll.html", context)
@@ -173,6 +205,19 @@ def send(request, pk):
     if form.errors:
         return _render_room(request, session, now=timezone.now(), form=form, status=400)
     return redirect("consultations:room", pk=session.pk)
+
+
+@login_required
+@require_POST
+def typing(request, pk):
+    """The composer's "I am typing" (at most every few seconds): the shared cache only."""
+    snapshot, _, _ = poll.cached_state(pk)
+    if snapshot is None:
+        snapshot = poll.store_snapshot(selectors.session_for(request.user, pk))
+    if poll.role_in(snapshot, request.user.pk) is None:
+        raise Http404("No such consultation")
+    poll.mark_typing(pk, request.user.pk)
+    return HttpResponse(status=204)
 
 
 @login_required

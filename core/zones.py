@@ -46,6 +46,17 @@ _LEGACY_ZONES = {
 LEGACY_ZONES = {old: new for old, new in _LEGACY_ZONES.items() if new in VALID_ZONES}
 
 
+ZONE_ON_DEMAND = "zone_on_demand"
+
+
+def zone_on_demand(view):
+    """Mark a view that usually answers without showing a time (the consultation
+    poll's 204): the viewer's zone is then not looked up for every request; the
+    view calls `request.activate_viewer_zone()` before it renders times."""
+    setattr(view, ZONE_ON_DEMAND, True)
+    return view
+
+
 def viewer_zone_name(*, profile_zone: str | None = None, cookie: str = "") -> str:
     """The viewer's zone: `profile_zone` (a logged-in user's profile time_zone),
     else the browser's zone from the `tz` cookie when it names a real zone, else

@@ -30,12 +30,27 @@ def viewer_zone(request) -> str:
 
 
 class ViewerTimezoneMiddleware:
+    """Activates the viewer's zone before the view runs (process_view), so a view
+    marked with core.zones.zone_on_demand can skip the lookup (one query) when it
+    shows no time, and activate it through `request.activate_viewer_zone()`
+    when it does. A request that never reaches a view (an unknown URL's 404)
+    keeps the default zone; such pages show no times."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        timezone.activate(zones.zone(viewer_zone(request)))
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        def activate():
+            timezone.activate(zones.zone(viewer_zone(request)))
+
+        if getattr(view_func, zones.ZONE_ON_DEMAND, False):
+            request.activate_viewer_zone = activate
+        else:
+            activate()
+        return None

@@ -156,12 +156,49 @@
     removeDuplicates();
     applyReadReceipts();
     freshComposer();
+    presence();
+    expireTyping();
     if (stickToBottom) toBottom();
     reportRead();
   });
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { reportRead(); htmx.trigger(document.body, "consult-poll"); }
   });
+
+  // "Typing…": tell the other side at most every few seconds while keys are pressed.
+  var lastTyping = 0;
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "id_body" || !event.target.value) return;
+    var now = Date.now();
+    if (now - lastTyping < 4000) return;
+    lastTyping = now;
+    fetch(room.getAttribute("data-typing-url"), {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken() },
+      credentials: "same-origin",
+    }).catch(function () { /* a lost "typing" matters to nobody */ });
+  });
+  var typingTimer = null;
+  function expireTyping() {
+    var typing = document.getElementById("typing");
+    if (!typing || typing.hidden) return;
+    window.clearTimeout(typingTimer);
+    typingTimer = window.setTimeout(function () { typing.hidden = true; }, 6000);
+  }
+
+  // "In the room" while the other side polls; "last seen" once they stop.
+  function presence() {
+    document.querySelectorAll("[data-presence]").forEach(function (el) {
+      var seen = parseFloat(el.getAttribute("data-seen"));
+      var name = el.getAttribute("data-name");
+      if (!seen) return;
+      var ago = Date.now() / 1000 - seen;
+      if (ago < 15) { el.textContent = name + " is in the room"; return; }
+      var minutes = Math.round(ago / 60);
+      el.textContent = name + " was last here " + (minutes < 1 ? "a moment ago" : minutes === 1 ? "1 minute ago" : minutes < 120 ? minutes + " minutes ago" : "earlier");
+    });
+  }
+  window.setInterval(presence, 5000);
 
   // "Opens in 5 minutes", kept current.
   function countdowns() {
@@ -175,6 +212,8 @@
 
   freshComposer();
   applyReadReceipts();
+  presence();
+  expireTyping();
   toBottom();
   countdowns();
   reportRead();

@@ -252,7 +252,7 @@ def test_message_to_an_absent_party_notifies_in_app_and_emails_once_per_15_minut
 
 
 def test_message_to_a_party_in_the_room_notifies_nobody(session, patient, doctor):
-    poll.mark_seen(session.pk, doctor.pk)
+    poll.mark_seen(session.pk, "doctor")
     services.message_send(session=session, sender=patient, body="You are here")
     assert not Notification.objects.filter(user=doctor, kind="consultation.message").exists()
 

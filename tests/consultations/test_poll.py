@@ -44,12 +44,12 @@ def test_poll_nothing_new_is_204_in_two_queries_without_writes(client_for, sessi
     client = client_for(patient)
     params = _params_of(_room(client, session).content.decode())
 
-    # the user; the viewer's zone (middleware); the session comes from the shared cache
+    # the user; the room comes from the shared cache and the viewer's zone is not needed
     with CaptureQueriesContext(connection) as queries:
         response = _poll(client, session, params)
 
     assert response.status_code == 204
-    assert len(queries) == 2
+    assert len(queries) == 1
     assert not any(q["sql"].lstrip().upper().startswith(WRITES) for q in queries)
 
 
@@ -153,8 +153,8 @@ def test_poll_records_presence_in_the_cache(client_for, session, patient, doctor
     params = _params_of(_room(client, session).content.decode())
     poll.forget_snapshot_after_commit(session.pk)  # even a cold snapshot
     _poll(client, session, params)
-    assert poll.is_present(session.pk, patient.pk)
-    assert not poll.is_present(session.pk, doctor.pk)
+    assert poll.is_present(session.pk, "patient")
+    assert not poll.is_present(session.pk, "doctor")
 
 
 # --- The room page ------------------------------------------------------------------------------
@@ -172,3 +172,57 @@ def test_room_query_count_is_constant(client_for, session, patient, doctor, coun
         response = _room(client, session)
 
     assert len(_ids(response.content.decode())) == count
+
+
+def test_typing_shows_on_the_other_sides_next_poll(client_for, session, patient, doctor):
+    patient_client = client_for(patient)
+    params = _params_of(_room(patient_client, session).content.decode())
+    doctor_client = client_for(doctor)  # the same test client, now the doctor's
+    assert doctor_client.post(reverse("consultations:typing", args=[session.pk])).status_code == 204
+
+    html = _poll(client_for(patient), session, params).content.decode()
+
+    assert f"{session.appointment.doctor.display_name} is typing" in html
+
+
+def test_typing_by_a_stranger_is_404(client_for, session, other_patient):
+    assert (
+        client_for(other_patient).post(reverse("consultations:typing", args=[session.pk])).status_code == 404
+    )
+
+
+def test_arrival_of_the_other_side_re_renders_presence(client_for, session, patient, doctor):
+    params = _params_of(_room(client_for(patient), session).content.decode())
+    assert _poll(client_for(patient), session, params).status_code == 204
+
+    _room(client_for(doctor), session)  # the doctor comes in
+    html = _poll(client_for(patient), session, params).content.decode()
+
+    assert f"{session.appointment.doctor.display_name} is in the room" in html
+
+
+def test_doctor_starting_does_not_replace_the_patients_composer(client_for, session, patient, doctor):
+    params = _params_of(_room(client_for(patient), session).content.decode())
+    services.consultation_start(session=session, actor=doctor)
+
+    html = _poll(client_for(patient), session, params).content.decode()
+
+    assert 'data-phase="in_progress"' in html
+    assert 'id="composer-area"' not in html  # what the patient is typing stays
+
+
+def test_poll_far_behind_catches_up_in_batches(client_for, session, patient, doctor, monkeypatch):
+    from consultations import views
+
+    monkeypatch.setattr(views, "POLL_BATCH", 2)
+    for number in range(3):
+        _say(session, doctor, f"Message {number}")
+    client = client_for(patient)
+
+    first = _poll(client, session, {"after": 0, "v": "old", "phase": "open"}).content.decode()
+    params = _params_of(first)
+    second = _poll(client, session, params).content.decode()
+
+    assert len(_ids(first)) == 2
+    assert params["v"] == ""  # the next poll is a full one
+    assert len(_ids(second)) == 1

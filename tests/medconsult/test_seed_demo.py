@@ -487,3 +487,20 @@ def test_seed_demo_prints_the_appointment_counts(seeded):
     assert f"{counts[Visit.COMPLETED]} completed" in line
     assert f"{counts[Visit.PENDING_PAYMENT]} awaiting payment" in line
     assert seeded.index(line) < seeded.index("Demo logins")
+
+
+def test_seed_demo_opens_a_consultation_room_with_messages(seeded, client):
+    from consultations.lifecycle import Phase, room_phase
+    from consultations.models import ConsultationSession
+
+    room = ConsultationSession.objects.get(
+        appointment__patient__email="patient@medconsult.local",
+        appointment__doctor__user__email="doctor@medconsult.local",
+    )
+
+    assert room_phase(room, timezone.now()) == Phase.FOLLOW_UP
+    assert room.messages.count() == 6
+    client.force_login(User.objects.get(email="patient@medconsult.local"))
+    html = client.get("/patient/").content.decode()
+    assert f"/consultations/{room.pk}/" in html
+    assert "1 unread" not in html  # the unanswered question is the patient's own
