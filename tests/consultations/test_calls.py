@@ -743,3 +743,15 @@ def test_call_start_without_javascript_goes_back_to_the_room(client, room, docto
     assert response.status_code == 302
     assert response["Location"] == _url("room", room)
     assert Call.objects.filter(session=room, status=Call.Status.RINGING).count() == 1
+
+
+def test_call_admin_lists_calls_read_only(client, room, doctor, patient):
+    _connected_call(room, doctor, patient, seconds=70)
+    client.force_login(AdminFactory())
+
+    listing = client.get(reverse("admin:consultations_call_changelist"))
+    add = client.get(reverse("admin:consultations_call_add"))
+
+    assert listing.status_code == 200
+    assert f"Consultation for appointment {room.appointment_id}" in listing.content.decode()
+    assert add.status_code == 403
