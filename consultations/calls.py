@@ -42,16 +42,6 @@ class CallError(Exception):
     """A move the call's state does not allow; the message is for the user."""
 
 
-def role_of(session, user) -> str | None:
-    """ "doctor", "patient", or None for anyone else."""
-    appointment = session.appointment
-    if user.pk == appointment.doctor.user_id:
-        return "doctor"
-    if user.pk == appointment.patient_id:
-        return "patient"
-    return None
-
-
 def effective_status(call, *, now=None) -> str:
     """The status with the clock applied: missed when it rang too long, ended
     when both browsers have been silent too long."""
@@ -247,10 +237,6 @@ def purge_signals(*, now=None) -> int:
 # --- Reads ---------------------------------------------------------------------------
 
 
-def latest_call(session) -> Call | None:
-    return Call.objects.filter(session=session).order_by("-id").first()
-
-
 def pending_signals(call, user, *, now=None) -> list[CallSignal]:
     """The live signals the other participant sent `user`, oldest first."""
     now = now or timezone.now()
@@ -259,11 +245,6 @@ def pending_signals(call, user, *, now=None) -> list[CallSignal]:
         .exclude(sender=user)
         .order_by("id")
     )
-
-
-def calls_of(session) -> list[Call]:
-    """The room's calls that were answered or missed, newest first (the history)."""
-    return list(Call.objects.filter(session=session).order_by("-id"))
 
 
 def duration_label(value: timedelta | None) -> str | None:
