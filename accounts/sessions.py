@@ -41,23 +41,45 @@ def record_login(sender, request, user, **kwargs):
         record_activity(request, user)
 
 
+SESSION_FREE = "session_free"
+
+
+def session_free(view):
+    """Mark a view that may answer without loading the session or the user (the
+    consultation poll's 204, authorised by a signed token): the idle check and
+    the activity stamp are left to the views that do load them. Such a request
+    neither ends an idle session nor counts as activity."""
+    setattr(view, SESSION_FREE, True)
+    return view
+
+
 class IdleSessionMiddleware:
     """Ends an idle session and records activity at most every few minutes.
-    Runs after the auth and messages middleware."""
+    Runs after the auth and messages middleware, just before the view
+    (process_view), so a view marked `session_free` can skip it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if user.is_authenticated:
-            now = time.time()
-            last_seen = request.session.get(LAST_SEEN)
-            if last_seen is not None and now - last_seen > idle_limit(user):
-                logout(request)
-                messages.info(
-                    request, "You were logged out after a while without activity. Please log in again."
-                )
-            elif last_seen is None or now - last_seen >= ACTIVITY_WRITE_INTERVAL:
-                record_activity(request, user)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, SESSION_FREE, False):
+            check_idle(request)
+        return None
+
+
+def check_idle(request) -> None:
+    """End the session if it has been idle too long, else record activity (at
+    most every ACTIVITY_WRITE_INTERVAL). The middleware calls it for every view;
+    a `session_free` view calls it itself once it does load the session."""
+    user = request.user
+    if user.is_authenticated:
+        now = time.time()
+        last_seen = request.session.get(LAST_SEEN)
+        if last_seen is not None and now - last_seen > idle_limit(user):
+            logout(request)
+            messages.info(request, "You were logged out after a while without activity. Please log in again.")
+        elif last_seen is None or now - last_seen >= ACTIVITY_WRITE_INTERVAL:
+            record_activity(request, user)

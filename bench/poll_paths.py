@@ -7,8 +7,8 @@ as the server stores them), writes its cookie to bench/data/poll_cookie.txt,
 and for each of that patient's rooms:
 - poll_empty.txt: the poll as a browser sends it after rendering the room
   (`after` = the newest message, `v` = the room's change version in the shared
-  cache, `phase` = what it shows, `o=0`: the doctor is not in the room): the
-  answer is 204;
+  cache, `phase` = what it shows, `o=0`: the doctor is not in the room, `t`:
+  the signed poll token): the answer is 204;
 - poll_one.txt: the poll of a browser that is one message behind and holds an
   old version: the answer renders that one message.
 ready.txt holds `/healthz?db=1`, the one-query readiness view.
@@ -62,8 +62,9 @@ def main():
         version = poll.current_version(room.pk)
         phase = lifecycle.room_phase(room, now)
         base = f"/consultations/{room.pk}/poll/"
-        empty.append(f"{base}?after={room.last or 0}&v={version}&phase={phase}&o=0")
-        one.append(f"{base}?after={(room.last or 1) - 1}&v=0&phase={phase}&o=0")
+        token = poll.token_for(room.pk, patient.pk)  # as the room page renders it
+        empty.append(f"{base}?after={room.last or 0}&v={version}&phase={phase}&o=0&t={token}")
+        one.append(f"{base}?after={(room.last or 1) - 1}&v=0&phase={phase}&o=0&t={token}")
     (DATA / "poll_empty.txt").write_text("\n".join(empty) + "\n")
     (DATA / "poll_one.txt").write_text("\n".join(one) + "\n")
     (DATA / "ready.txt").write_text("/healthz?db=1\n")

@@ -20,6 +20,13 @@ that possible:
   shows "in the room" or "last seen"), and `consult:<id>:typing:<user id>`
   for a few seconds after a keystroke.
 
+The poll URL also carries `t`, a token signed with SECRET_KEY naming the
+room and the signed-in user it was rendered for (valid TOKEN_HOURS), so the
+cheap path needs neither the session nor the user row: no SQL at all. A
+poll without a valid token is authenticated as any page is. Whatever the
+token, anything beyond a 204 (messages, state) is rendered only for the
+signed-in participant.
+
 A poll whose version, phase and the other side's presence (`o=1|0`) match
 what the page shows answers 204 without touching
 the database. Otherwise the view loads the session and the messages after
@@ -46,6 +53,7 @@ import secrets
 import time
 from collections.abc import Callable
 
+from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
 
@@ -60,6 +68,25 @@ PRESENT_SECONDS = 15
 SNAPSHOT_SECONDS = 24 * 60 * 60
 
 _fragments: list[Callable] = []
+
+TOKEN_SALT = "consultations.poll"  # noqa: S105 a signing namespace, not a secret
+TOKEN_HOURS = 12
+
+
+def token_for(session_pk: int, user_pk: int) -> str:
+    """The poll token of `user` in room `session_pk` (rendered into the poll URL)."""
+    return signing.dumps([session_pk, user_pk], salt=TOKEN_SALT)
+
+
+def user_from_token(token: str | None, session_pk: int) -> int | None:
+    """The user a valid, unexpired token names for this room; None otherwise."""
+    if not token:
+        return None
+    try:
+        room, user = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_HOURS * 3600)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return user if room == session_pk and isinstance(user, int) else None
 
 
 def fragment(renderer: Callable) -> Callable:

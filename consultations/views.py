@@ -5,6 +5,7 @@ import uuid
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Q
 from django.http import Http404, HttpResponse
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.sessions import check_idle, session_free
 from appointments.models import Appointment
 from consultations import call_poll, lifecycle, poll, selectors, services
 from consultations.forms import InPersonForm, MessageForm
@@ -89,6 +91,7 @@ def _room_context(request, session, *, now, form=None):
         "form": form or MessageForm(initial={"client_id": uuid.uuid4()}),
         "in_person_form": InPersonForm(),
         "version": poll.current_version(session.pk),
+        "poll_token": poll.token_for(session.pk, user.pk),
         "now": now,
     }
 
@@ -119,13 +122,20 @@ def _render_room(request, session, *, now, form=None, status=200):
     return render(request, "consultations/room.html", context, status=status)
 
 
+@session_free
 @zone_on_demand
-@login_required
 @require_GET
 def poll_view(request, pk):
     """The cheap poll (consultations.poll): 204 from the shared cache alone when
-    nothing changed; otherwise the new messages and the changed parts."""
-    user = request.user
+    nothing changed (with a valid token, not even the session or the user is
+    loaded); otherwise the new messages and the changed parts, for the
+    signed-in participant only."""
+    user_pk = poll.user_from_token(request.GET.get("t"), pk)
+    if user_pk is None:
+        check_idle(request)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        user_pk = request.user.pk
     snapshot, version, seen = poll.cached_state(pk)
     if snapshot is None:
         session = selectors.sessions_with_appointment().filter(pk=pk).first()
@@ -133,7 +143,7 @@ def poll_view(request, pk):
             raise Http404("No such consultation")
         snapshot = poll.store_snapshot(session)
         version = poll.current_version(pk)
-    role = poll.role_in(snapshot, user.pk)
+    role = poll.role_in(snapshot, user_pk)
     if role is None:
         raise Http404("No such consultation")
     now = timezone.now()
@@ -150,6 +160,11 @@ def poll_view(request, pk):
     ):
         return HttpResponse(status=204)
 
+    # Beyond a 204, only for the signed-in participant (a token outlives a logout).
+    check_idle(request)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    user = request.user
     request.activate_viewer_zone()  # message times follow: now the zone is needed
     session = selectors.session_for(user, pk)
     after = _int(request.GET.get("after"))

@@ -152,6 +152,10 @@
     if (event.target.id === "poller") stickToBottom = stickToBottom || nearBottom();
   });
   list.addEventListener("scroll", function () { stickToBottom = nearBottom(); });
+  // A thumbnail that arrives after the scroll makes the list taller: follow it.
+  list.addEventListener("load", function (event) {
+    if (event.target.tagName === "IMG" && stickToBottom) toBottom();
+  }, true);
   document.body.addEventListener("htmx:afterSettle", function () {
     removeDuplicates();
     applyReadReceipts();

@@ -3,6 +3,7 @@ stable order, no duplicates across polls, and literal query counts."""
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -44,12 +45,13 @@ def test_poll_nothing_new_is_204_in_two_queries_without_writes(client_for, sessi
     client = client_for(patient)
     params = _params_of(_room(client, session).content.decode())
 
-    # the user; the room comes from the shared cache and the viewer's zone is not needed
+    # the signed token names the user, the room comes from the shared cache and
+    # the viewer's zone is not needed: no query at all
     with CaptureQueriesContext(connection) as queries:
         response = _poll(client, session, params)
 
     assert response.status_code == 204
-    assert len(queries) == 1
+    assert len(queries) == 0
     assert not any(q["sql"].lstrip().upper().startswith(WRITES) for q in queries)
 
 
@@ -226,3 +228,41 @@ def test_poll_far_behind_catches_up_in_batches(client_for, session, patient, doc
     assert len(_ids(first)) == 2
     assert params["v"] == ""  # the next poll is a full one
     assert len(_ids(second)) == 1
+
+
+def test_poll_without_a_token_authenticates_as_pages_do(
+    client_for, session, patient, django_assert_num_queries
+):
+    client = client_for(patient)
+    params = _params_of(_room(client, session).content.decode())
+    del params["t"]
+
+    # the user (the session is in the cache); still no query for the room or the zone
+    with django_assert_num_queries(1):
+        assert _poll(client, session, params).status_code == 204
+
+
+def test_token_of_another_room_or_forged_is_ignored(
+    client_for, session, patient, other_patient, doctor_profile
+):
+    from tests.consultations.conftest import make_session
+
+    theirs = make_session(patient=other_patient, doctor_profile=doctor_profile, starts_in=timedelta(hours=1))
+    their_params = _params_of(_room(client_for(other_patient), theirs).content.decode())
+    my_params = _params_of(_room(client_for(patient), session).content.decode())
+
+    stranger = client_for(other_patient)
+    assert _poll(stranger, session, {**my_params, "t": their_params["t"]}).status_code == 404
+    assert _poll(stranger, session, {**my_params, "t": my_params["t"] + "x"}).status_code == 404
+
+
+def test_token_after_logout_gives_nothing_beyond_a_204(client, client_for, session, patient, doctor):
+    params = _params_of(_room(client_for(patient), session).content.decode())
+    client.logout()
+
+    assert _poll(client, session, params).status_code == 204
+    _say(session, doctor, "Private medical detail")
+    response = _poll(client, session, params)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
