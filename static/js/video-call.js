@@ -420,7 +420,9 @@
   readInbox();
 
   // A network change (Wi-Fi to mobile data): the offering side restarts ICE at once.
-  window.addEventListener("online", function () { if (pc && state !== "ended") restartIce(); });
+  window.addEventListener("online", function () {
+    if (pc && role === "patient" && state !== "ended" && state !== "idle") makeOffer(true);
+  });
   if (navigator.connection && navigator.connection.addEventListener) {
     navigator.connection.addEventListener("change", function () {
       if (pc && role === "patient" && state !== "ended") makeOffer(true);

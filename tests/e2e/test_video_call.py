@@ -115,6 +115,18 @@ def test_video_call_doctor_calls_patient_joins_mute_hang_up(media_browser, live_
     expect(doc_call.locator("[data-peer-state]")).to_contain_text("Patient: camera off")
     screenshot(doc_page, "video-call-connected-doctor")
 
+    # A network change on the patient's side: an ICE restart (new ICE credentials on
+    # both sides, through the server), and the call carries on.
+    ufrag = "(pc) => (pc.currentRemoteDescription.sdp.match(/a=ice-ufrag:(\\S+)/) || [])[1]"
+    last_peer = "(window.__peers || []).filter((p) => p.connectionState !== 'closed').pop()"
+    before = doc_page.evaluate(f"(() => ({ufrag})({last_peer}))()")
+    pat_page.evaluate("window.dispatchEvent(new Event('online'))")
+    doc_page.wait_for_function(f"() => ({ufrag})({last_peer}) !== {before!r}")
+    pat_page.wait_for_function(
+        f"() => {{ const pc = {last_peer}; return pc.signalingState === 'stable' && pc.connectionState === 'connected'; }}"
+    )
+    expect(pat_call.locator("[data-call-indicator]")).to_have_text("Connected")
+
     pat_call.get_by_role("button", name="Hang up").click()
     expect(pat_call.locator("[data-call-indicator]")).to_contain_text("Call ended")
     expect(doc_call.locator("[data-call-indicator]")).to_contain_text("Call ended")
