@@ -7,7 +7,7 @@ never the conversation; opening a session is written to the audit log.
 
 from django.contrib import admin
 
-from consultations.models import ConsultationEvent, ConsultationSession
+from consultations.models import Call, ConsultationEvent, ConsultationSession
 from core.admin_mixins import ReadOnlyAdminMixin
 from core.audit import audit_record
 
@@ -55,3 +55,32 @@ class ConsultationSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 detail="Django admin",
             )
         return response
+
+
+@admin.register(Call)
+class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The video calls' records (who, when, how long, audio or video); never
+    their signalling, which carries the participants' network addresses."""
+
+    list_display = ("pk", "session", "status", "created_at", "connected_at", "ended_at", "with_video")
+    list_filter = ("status",)
+    list_select_related = ("session",)
+    search_fields = ("=session__pk", "=session__appointment__pk")
+    fields = (
+        "session",
+        "started_by",
+        "status",
+        "created_at",
+        "patient_joined_at",
+        "connected_at",
+        "last_seen_at",
+        "ended_at",
+        "ended_by",
+        "doctor_video",
+        "patient_video",
+    )
+    readonly_fields = fields
+
+    @admin.display(boolean=True, description="video")
+    def with_video(self, obj):
+        return obj.with_video

@@ -7,7 +7,9 @@ class ConsultationsConfig(AppConfig):
 
     def ready(self):
         from appointments import signals
-        from consultations import receivers
+        from consultations import call_poll, receivers
+
+        call_poll.register()
 
         for signal, receiver, uid in (
             (signals.appointment_confirmed, receivers.on_appointment_confirmed, "confirmed"),

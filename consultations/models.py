@@ -42,6 +42,9 @@ class ConsultationSession(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set by the first video call (consultations.calls): until then the room and
+    # its poll, which load the session anyway, skip the call queries altogether.
+    has_calls = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -127,3 +130,85 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class Call(models.Model):
+    """A video (or audio) call in a room: peer-to-peer WebRTC between the two
+    browsers. The server carries only the signalling (CallSignal) and keeps this
+    record: when it rang, who joined, when it connected and ended, and whether
+    each side sent video. No audio or video ever passes through or is stored.
+
+    Its status changes only through consultations.calls, one function per move
+    of `calls.MOVES`. Ringing too long (missed) and browsers gone silent (ended)
+    are derived from the clock by `calls.effective_status`, and written by the
+    next move that needs the room free.
+    """
+
+    class Status(models.TextChoices):
+        RINGING = "RINGING", "Ringing"
+        CONNECTED = "CONNECTED", "Connected"
+        ENDED = "ENDED", "Ended"
+        DECLINED = "DECLINED", "Declined"
+        MISSED = "MISSED", "Missed"
+
+    LIVE = (Status.RINGING, Status.CONNECTED)
+
+    session = models.ForeignKey(ConsultationSession, on_delete=models.PROTECT, related_name="calls")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RINGING)
+    created_at = models.DateTimeField(default=timezone.now)
+    patient_joined_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    # The last word (join, connected, heartbeat) from either browser.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Whether each side sent video while connected (else that side was audio only).
+    doctor_video = models.BooleanField(default=False)
+    patient_video = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["session", "-id"], name="consult_call_session_id")]
+        constraints = [
+            # One live call per room: a second start ends the first in the same transaction.
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=models.Q(status__in=["RINGING", "CONNECTED"]),
+                name="consult_call_one_live_per_session",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Call {self.pk} in session {self.session_id} ({self.status})"
+
+    @property
+    def with_video(self) -> bool:
+        return self.doctor_video and self.patient_video
+
+
+class CallSignal(models.Model):
+    """One signalling message of a call (an offer, an answer, a batch of ICE
+    candidates), from one participant to the other. Short-lived: ignored after
+    VIDEO_SIGNAL_TTL seconds, deleted when the call ends, when newer ones are
+    posted, and by `purge_call_signals`. Not part of the medical record."""
+
+    class Kind(models.TextChoices):
+        OFFER = "offer", "Offer"
+        ANSWER = "answer", "Answer"
+        CANDIDATES = "candidates", "ICE candidates"
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="signals")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["call", "id"], name="consult_signal_call_id")]
+
+    def __str__(self):
+        return f"{self.kind} for call {self.call_id}"

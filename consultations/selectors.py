@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.http import Http404
 
-from consultations import lifecycle
+from consultations import calls, lifecycle
 from consultations.models import ConsultationSession, Message
 
 
@@ -81,3 +81,18 @@ def rooms_for(user, *, now, limit: int = 10) -> list:
         session.phase = lifecycle.room_phase(session, now)
         session.opens_at = lifecycle.opens_at(session)
     return rows
+
+
+def consulted_by_video(session, *, now=None) -> bool:
+    """Whether the consultation counts as by video for the prescription rules
+    (CLINICAL.md, list A): a call of it was connected with video on both sides for
+    at least VIDEO_CONSULT_MIN_SECONDS. Otherwise the doctor's declared mode stands.
+    The rule lives in consultations.calls; this is the door other apps use."""
+    return calls.consulted_by_video(session, now=now)
+
+
+def call_records(session_ids, *, now=None) -> dict[int, list[dict]]:
+    """{session id: its video/audio calls (start, duration, who joined, audio or video),
+    newest first}, one query for any number of sessions: for My Records, which
+    shows them with templates/consultations/partials/call_list.html (`call_history`)."""
+    return calls.call_records(session_ids, now=now)

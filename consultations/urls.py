@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consultations import views
+from consultations import call_views, views
 
 app_name = "consultations"
 
@@ -21,4 +21,14 @@ urlpatterns = [
     ),
     path("consultations/appointment/<int:appointment_pk>/", views.for_appointment, name="for_appointment"),
     path("consultations/appointment/<int:appointment_pk>/join/", views.join_card, name="join_card"),
+    path("consultations/<int:pk>/calls/start/", call_views.call_start, name="call_start"),
+    path("consultations/<int:pk>/calls/<int:call_pk>/join/", call_views.call_join, name="call_join"),
+    path("consultations/<int:pk>/calls/<int:call_pk>/decline/", call_views.call_decline, name="call_decline"),
+    path("consultations/<int:pk>/calls/<int:call_pk>/signal/", call_views.call_signal, name="call_signal"),
+    path(
+        "consultations/<int:pk>/calls/<int:call_pk>/connected/",
+        call_views.call_connected,
+        name="call_connected",
+    ),
+    path("consultations/<int:pk>/calls/<int:call_pk>/end/", call_views.call_end, name="call_end"),
 ]

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.sessions import check_idle, session_free
 from appointments.models import Appointment
-from consultations import lifecycle, poll, selectors, services
+from consultations import call_poll, lifecycle, poll, selectors, services
 from consultations.forms import InPersonForm, MessageForm
 from consultations.models import Attachment, ConsultationSession, Message
 from core.files import deny_private_file, serve_private_file
+from core.permissions_policy import allow_features
 from core.throttle import limit_posts
 from core.uploads import download_name
 from core.zones import zone_on_demand
@@ -97,6 +98,7 @@ def _room_context(request, session, *, now, form=None):
 
 @login_required
 @require_GET
+@allow_features("camera", "microphone")  # the video call (docs/video.md); no other page may
 def room(request, pk):
     session = selectors.session_for(request.user, pk)
     now = timezone.now()
@@ -115,6 +117,7 @@ def _render_room(request, session, *, now, form=None, status=200):
         last_id=chat[-1].pk if chat else 0,
         read_upto=_read_upto(session, request.user),
         qualifications=list(session.appointment.doctor.qualifications.all()),
+        **call_poll.call_context(request, session, now=now),
     )
     return render(request, "consultations/room.html", context, status=status)
 

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Camera and microphone: denied everywhere but the pages that ask (the consultation room).
+    "core.permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -293,6 +295,44 @@ else:
             f"PAYMENT_GATEWAY=razorpay needs {', '.join(_missing)}. Without them no consult can be "
             "paid; for local development use PAYMENT_GATEWAY=fake with DEBUG on."
         )
+
+# --- Video calls (consultations.ice, consultations.calls): peer-to-peer WebRTC ------
+# The browsers send audio and video to each other; MedConsult carries only the
+# signalling (offers, answers, candidates) over the room's poll. ICE servers as a
+# JSON list of RTCIceServer objects, e.g.
+# [{"urls": "stun:turn.example.com:3478"}, {"urls": ["turn:turn.example.com:3478?transport=udp"]}]
+# Empty (the default) is enough when both browsers reach each other directly.
+WEBRTC_ICE_SERVERS = env.json("WEBRTC_ICE_SERVERS", default=[])
+if not isinstance(WEBRTC_ICE_SERVERS, list) or not all(
+    isinstance(entry, dict) and isinstance(entry.get("urls"), (str, list)) and entry["urls"]
+    for entry in WEBRTC_ICE_SERVERS
+):
+    raise ImproperlyConfigured('WEBRTC_ICE_SERVERS must be a JSON list of objects with "urls".')
+# The secret shared with coturn (`use-auth-secret`, `static-auth-secret`): TURN entries
+# without a username get per-call credentials minted with it, valid for TURN_CREDENTIAL_TTL s.
+TURN_SHARED_SECRET = env.str("TURN_SHARED_SECRET", default="")
+TURN_CREDENTIAL_TTL = env.int("TURN_CREDENTIAL_TTL", default=4 * 60 * 60)
+# A consultation counts as "by video" (the prescription rules, CLINICAL.md list A) only
+# when a call was connected with video on both sides for at least this many seconds.
+VIDEO_CONSULT_MIN_SECONDS = env.int("VIDEO_CONSULT_MIN_SECONDS", default=60)
+# Signalling posts (join, offer, answer, candidates, state, hang up) per call and user per minute.
+VIDEO_SIGNAL_POSTS_PER_MINUTE = env.int("VIDEO_SIGNAL_POSTS_PER_MINUTE", default=30)
+# Seconds a signalling message lives before it is ignored and deleted.
+VIDEO_SIGNAL_TTL = env.int("VIDEO_SIGNAL_TTL", default=120)
+# Seconds a call rings before it counts as missed.
+VIDEO_RING_SECONDS = env.int("VIDEO_RING_SECONDS", default=60)
+# Seconds without a word from either browser after which a connected call counts as ended.
+VIDEO_CALL_STALE_SECONDS = env.int("VIDEO_CALL_STALE_SECONDS", default=90)
+for _name in (
+    "TURN_CREDENTIAL_TTL",
+    "VIDEO_CONSULT_MIN_SECONDS",
+    "VIDEO_SIGNAL_POSTS_PER_MINUTE",
+    "VIDEO_SIGNAL_TTL",
+    "VIDEO_RING_SECONDS",
+    "VIDEO_CALL_STALE_SECONDS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
 
 # --- Internationalisation and time ---------------------------------------------
 LANGUAGE_CODE = "en-in"

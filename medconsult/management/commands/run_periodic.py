@@ -28,6 +28,7 @@ JOBS = (
     ("refresh_next_available", 5 * 60),  # each doctor's next free slot, as time passes
     ("reconcile_payments", 5 * 60),  # missed webhooks, missing refunds, refunds to send
     ("consultations_tick", 60),  # missing rooms, doctors' no-shows, 4-hour nudges
+    ("purge_call_signals", 5 * 60),  # video-call signalling past its lifetime
 )
 
 

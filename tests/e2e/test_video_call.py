@@ -1,0 +1,193 @@
+"""A video call in the consultation room, between two real Chromium pages.
+
+Chromium's fake devices (--use-fake-device-for-media-stream) give each page a
+test pattern and a beep; --use-fake-ui-for-media-stream answers the permission
+prompt with "allow". The two peers connect over 127.0.0.1 with no ICE servers.
+These tests are CPU-heavy (two encoders, two decoders on 2 cores): short.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from consultations.models import Call, ConsultationSession
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.test_booking_flow import log_in
+from tests.factories import AppointmentFactory, PatientProfileFactory, verified_doctor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
+@pytest.fixture(scope="module")
+def media_browser(browser_type):
+    """A Chromium whose camera and microphone are fakes that always say yes."""
+    browser = browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_MEDIA)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def no_camera_browser(browser_type):
+    """Fake devices, but the prompt is left to the context's permissions."""
+    browser = browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, FAKE_MEDIA[0]])
+    yield browser
+    browser.close()
+
+
+def _room():
+    doctor = verified_doctor()
+    patient = PatientProfileFactory(user__full_name="Priya Nair").user
+    appointment = AppointmentFactory(
+        doctor=doctor, patient=patient, start=timezone.now() + timedelta(minutes=5)
+    )
+    return ConsultationSession.objects.create(appointment=appointment), doctor.user, patient
+
+
+def _page(browser, live_server, **context_args):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, **context_args
+    )
+    # Keep a handle on each peer connection the page makes, to read its getStats().
+    context.add_init_script(
+        "(() => { const Native = window.RTCPeerConnection; if (!Native) return;"
+        " window.__peers = [];"
+        " window.RTCPeerConnection = class extends Native {"
+        " constructor(...args) { super(...args); window.__peers.push(this); } }; })();"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    return page
+
+
+def _url_of(live_server):
+    return lambda path: f"{live_server.url}{path}"
+
+
+def _frames_decoded(page) -> int:
+    return page.evaluate(
+        """async () => {
+            const pc = (window.__peers || []).filter((p) => p.connectionState !== "closed").pop();
+            if (!pc) return 0;
+            let frames = 0;
+            (await pc.getStats()).forEach((r) => {
+                if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded || 0;
+            });
+            return frames;
+        }"""
+    )
+
+
+def test_video_call_doctor_calls_patient_joins_mute_hang_up(media_browser, live_server, screenshot):
+    room, doctor, patient = _room()
+    url = _url_of(live_server)
+    doc_page = _page(media_browser, live_server)
+    pat_page = _page(media_browser, live_server)
+    log_in(doc_page, url, doctor.email)
+    log_in(pat_page, url, patient.email)
+    doc_page.goto(url(f"/consultations/{room.pk}/"))
+    pat_page.goto(url(f"/consultations/{room.pk}/"))
+    doc_call = doc_page.locator("[data-video-call]")
+    pat_call = pat_page.locator("[data-video-call]")
+
+    doc_call.get_by_role("button", name="Start video call").click()
+    expect(pat_call.get_by_text(f"{room.appointment.doctor.display_name} is calling")).to_be_visible()
+    screenshot(pat_page, "video-call-ringing")
+    pat_call.get_by_role("button", name="Join").click()
+
+    expect(doc_call.locator("[data-call-indicator]")).to_have_text("Connected", timeout=20_000)
+    expect(pat_call.locator("[data-call-indicator]")).to_have_text("Connected", timeout=20_000)
+    # The doctor's picture reaches the patient: decoded frames keep rising.
+    first = _frames_decoded(pat_page)
+    pat_page.wait_for_timeout(1500)
+    assert _frames_decoded(pat_page) > first > 0
+    screenshot(pat_page, "video-call-connected-patient", variants=True)
+
+    doc_call.get_by_role("button", name="Mute").click()
+    expect(pat_call.locator("[data-peer-state]")).to_contain_text("Doctor: microphone muted")
+    pat_call.get_by_role("button", name="Camera off").click()
+    expect(doc_call.locator("[data-peer-state]")).to_contain_text("Patient: camera off")
+    screenshot(doc_page, "video-call-connected-doctor")
+
+    # A network change on the patient's side: an ICE restart (new ICE credentials on
+    # both sides, through the server), and the call carries on.
+    ufrag = "(pc) => (pc.currentRemoteDescription.sdp.match(/a=ice-ufrag:(\\S+)/) || [])[1]"
+    last_peer = "(window.__peers || []).filter((p) => p.connectionState !== 'closed').pop()"
+    before = doc_page.evaluate(f"(() => ({ufrag})({last_peer}))()")
+    pat_page.evaluate("window.dispatchEvent(new Event('online'))")
+    doc_page.wait_for_function(f"() => ({ufrag})({last_peer}) !== {before!r}")
+    pat_page.wait_for_function(
+        f"() => {{ const pc = {last_peer}; return pc.signalingState === 'stable' && pc.connectionState === 'connected'; }}"
+    )
+    expect(pat_call.locator("[data-call-indicator]")).to_have_text("Connected")
+
+    pat_call.get_by_role("button", name="Hang up").click()
+    expect(pat_call.locator("[data-call-indicator]")).to_contain_text("Call ended")
+    expect(doc_call.locator("[data-call-indicator]")).to_contain_text("Call ended")
+
+    # The hang-up reached the server: the doctor's poll shows the finished call in the history.
+    history = doc_page.locator("#video-call-history")
+    expect(history).to_contain_text("Video call")
+    expect(history).not_to_contain_text("under way")
+    call = Call.objects.get(session=room)
+    assert call.status == Call.Status.ENDED
+    assert call.connected_at is not None
+    assert call.doctor_video
+    assert call.patient_video
+    pat_page.reload()
+    expect(pat_page.locator("#video-call-history")).to_contain_text("doctor and patient joined")
+    screenshot(pat_page, "video-call-history")
+    assert doc_page.errors == []
+    assert pat_page.errors == []
+
+
+def test_video_call_camera_denied_offers_audio_and_chat_goes_on(
+    media_browser, no_camera_browser, live_server, screenshot
+):
+    room, doctor, patient = _room()
+    url = _url_of(live_server)
+    doc_page = _page(media_browser, live_server)
+    # Only the microphone is allowed: asking for the camera is refused.
+    pat_page = _page(no_camera_browser, live_server, permissions=["microphone"])
+    log_in(doc_page, url, doctor.email)
+    log_in(pat_page, url, patient.email)
+    doc_page.goto(url(f"/consultations/{room.pk}/"))
+    pat_page.goto(url(f"/consultations/{room.pk}/"))
+    pat_call = pat_page.locator("[data-video-call]")
+
+    doc_page.locator("[data-video-call]").get_by_role("button", name="Start video call").click()
+    pat_call.get_by_role("button", name="Join").click()
+
+    expect(pat_call.locator("[data-media-error]")).to_contain_text(
+        "not allowed to use your camera or microphone"
+    )
+    audio_only = pat_call.get_by_role("button", name="Use audio only")
+    expect(audio_only).to_be_visible()
+    screenshot(pat_page, "video-call-camera-denied")
+    audio_only.click()
+    expect(pat_call.locator("[data-call-indicator]")).to_have_text("Connected", timeout=20_000)
+    # Audio only on the patient's side, yet the doctor's picture still arrives.
+    first = _frames_decoded(pat_page)
+    pat_page.wait_for_timeout(1500)
+    assert _frames_decoded(pat_page) > first
+
+    # The chat keeps working beside the call.
+    composer = pat_page.locator("textarea[name='body']")
+    composer.fill("My camera does not work, can you hear me?")
+    composer.press("Enter")
+    expect(doc_page.get_by_text("My camera does not work, can you hear me?")).to_be_visible()
+    screenshot(pat_page, "video-call-audio-only")
+
+    pat_call.get_by_role("button", name="Hang up").click()
+    expect(doc_page.locator("#video-call-history")).to_contain_text("Audio call")
+    expect(doc_page.locator("#video-call-history")).not_to_contain_text("under way")
+    call = Call.objects.get(session=room)
+    assert call.patient_video is False
+    assert pat_page.errors == []
+    assert doc_page.errors == []
