@@ -29,7 +29,7 @@ class EmailAttemptInline(admin.TabularInline):
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ("created_at", "user", "kind", "title", "email_status", "email_attempts", "read_at")
-    list_filter = ("email_status", "kind")
+    list_filter = ("email_status", "kind", ("created_at", admin.DateFieldListFilter))
     search_fields = ("user__email", "title")
     list_select_related = ("user",)
     inlines = [EmailAttemptInline]

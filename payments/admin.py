@@ -157,8 +157,28 @@ class RefundAdmin(ReadOnlyAdmin):
     list_select_related = ("payment",)
 
 
+class WebhookFailedFilter(admin.SimpleListFilter):
+    title = "outcome"
+    parameter_name = "failed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Failed"), ("no", "Applied or ignored")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(WebhookEvent.failed())
+        if self.value() == "no":
+            return queryset.exclude(WebhookEvent.failed())
+        return queryset
+
+
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("event", "event_id", "signature_valid", "outcome", "received_at", "processed_at")
-    list_filter = ("event", "signature_valid", ("received_at", admin.DateFieldListFilter))
+    list_filter = (
+        WebhookFailedFilter,
+        "event",
+        "signature_valid",
+        ("received_at", admin.DateFieldListFilter),
+    )
     search_fields = ("event_id", "outcome")

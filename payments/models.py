@@ -105,6 +105,12 @@ class WebhookEvent(models.Model):
     def __str__(self):
         return f"{self.event or 'unknown'} {self.event_id or '(unsigned)'}"
 
+    @classmethod
+    def failed(cls) -> models.Q:
+        """Deliveries that changed nothing and need a look: a bad signature, or
+        an error while applying (services.webhook_receive writes these outcomes)."""
+        return models.Q(signature_valid=False) | models.Q(outcome__startswith="error")
+
 
 # --- The offline gateway's own books (PAYMENT_GATEWAY=fake) ----------------------------
 
