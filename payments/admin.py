@@ -14,6 +14,7 @@ from django.urls import path
 from django.utils import timezone
 
 from core.admin_mixins import ReadOnlyAdminMixin
+from core.text import csv_safe
 from payments.models import Payment, Refund, WebhookEvent
 
 
@@ -137,16 +138,11 @@ class PaymentAdmin(ReadOnlyAdmin):
                     payment.currency,
                     payment.refunded,
                     payment.appointment_id,
-                    _csv_safe(payment.appointment.doctor.display_name),
-                    _csv_safe(payment.appointment.patient.email),
+                    csv_safe(payment.appointment.doctor.display_name),
+                    csv_safe(payment.appointment.patient.email),
                 ]
             )
         return response
-
-
-def _csv_safe(value: str) -> str:
-    """No formula injection when the file is opened in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @admin.register(Refund)

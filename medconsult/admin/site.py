@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -123,7 +123,11 @@ class MedConsultAdminSite(admin.AdminSite):
                 Q(user__is_active=False) | ~Q(status=DoctorProfile.Status.VERIFIED), Exists(upcoming)
             )
             .select_related("user")
-            .annotate(upcoming=Count("appointments", filter=Appointment.upcoming(now)))
+            .annotate(
+                upcoming=Subquery(
+                    upcoming.order_by().values("doctor").annotate(n=Count("pk")).values("n")[:1]
+                )
+            )
             .order_by("full_name")
         )
         return self._page(
