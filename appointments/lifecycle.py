@@ -81,6 +81,7 @@ COMPLETE = Action("complete", "recorded as completed")
 NO_SHOW = Action("no_show", "recorded as a no-show")
 EXPIRE = Action("expire", "expired")
 CONFIRM_PAYMENT = Action("confirm_payment", "confirmed by a payment")
+DOCTOR_ABSENT = Action("doctor_absent", "cancelled for the doctor's absence")
 STAFF_CANCEL = Action("staff_cancel", "cancelled by staff")
 
 
@@ -114,6 +115,9 @@ MOVES = (
     *_rows(COMPLETE, [Status.CONFIRMED], [Party.DOCTOR], AFTER_START, Status.COMPLETED),
     *_rows(NO_SHOW, [Status.CONFIRMED], [Party.DOCTOR], AFTER_START, Status.NO_SHOW),
     *_rows(EXPIRE, [Status.PENDING_PAYMENT], [Party.SYSTEM], HOLD_LAPSED, Status.EXPIRED),
+    # An online consultation the doctor never started: the consultations job
+    # cancels it after its grace period, and the system cancelling refunds in full.
+    *_rows(DOCTOR_ABSENT, [Status.CONFIRMED], [Party.SYSTEM], AFTER_START, Status.CANCELLED),
     # Payments confirms a paid hold; money that arrives after the hold lapsed
     # still confirms while the start is ahead and the slot can be taken again
     # (the database constraint decides that, in the service).

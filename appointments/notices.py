@@ -213,6 +213,21 @@ def notify_cancelled_by_staff(appointment, *, reason, alternatives=None):
         )
 
 
+def notify_doctor_absent(appointment, *, reason):
+    """The system cancelled an online consultation the doctor never started."""
+    patient, doctor_user = appointment.patient, appointment.doctor.user
+    for user in (patient, doctor_user):
+        _send(
+            user,
+            appointment,
+            kind="appointment.cancelled",
+            title="Consultation cancelled: the doctor did not join",
+            body=f"The consultation for {_line(appointment, user)} is cancelled. {reason}",
+            ics=user == patient,
+            cancelled=True,
+        )
+
+
 def notify_rescheduled(appointment, *, old_start):
     for user in (appointment.patient, appointment.doctor.user):
         _send(

@@ -379,6 +379,24 @@ def appointment_staff_cancel(*, appointment, actor, reason, alternatives=None, r
     return appointment
 
 
+def appointment_cancel_doctor_absent(*, appointment, reason, now=None) -> Appointment:
+    """CONFIRMED -> CANCELLED by the system, after the start: the doctor did not
+    come to the online consultation (consultations' periodic job decides when).
+
+    Side effects: notifications to both, naming the reason; reminders
+    withdrawn; after commit appointment_cancelled (payments refunds the whole
+    fee: the patient did not cancel).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        _move(appointment, action="doctor_absent", actor=None, reason=reason, now=now)
+        notices.withdraw_reminders(appointment)
+        notices.notify_doctor_absent(appointment, reason=reason)
+        _send_after_commit(appointment, Status.CANCELLED)
+    return appointment
+
+
 def doctor_upcoming_appointments(doctor, *, now=None):
     """The doctor's appointments still holding a slot and not over: what staff
     must cancel when the doctor stops practising."""

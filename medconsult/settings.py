@@ -208,6 +208,31 @@ if not 0 <= REFUND_PARTIAL_BEFORE_HOURS <= REFUND_FULL_BEFORE_HOURS:
 if not 0 <= REFUND_PARTIAL_PERCENT <= 100:
     raise ImproperlyConfigured("REFUND_PARTIAL_PERCENT must be between 0 and 100.")
 
+# --- Consultation room (consultations) --------------------------------------------
+# The room opens this many minutes before the start ...
+CONSULTATION_OPENS_MINUTES = env.int("CONSULTATION_OPENS_MINUTES", default=10)
+# ... and takes follow-up messages for this many days after the doctor completes it.
+CONSULTATION_FOLLOW_UP_DAYS = env.int("CONSULTATION_FOLLOW_UP_DAYS", default=7)
+# A consultation the doctor has not started this long after its start is cancelled (full refund).
+CONSULTATION_DOCTOR_NO_SHOW_MINUTES = env.int("CONSULTATION_DOCTOR_NO_SHOW_MINUTES", default=30)
+# The doctor is nudged about a patient's message unanswered this long.
+CONSULTATION_NUDGE_HOURS = env.int("CONSULTATION_NUDGE_HOURS", default=4)
+# At most one "new message" email per consultation and recipient in this many minutes.
+CONSULTATION_EMAIL_EVERY_MINUTES = env.int("CONSULTATION_EMAIL_EVERY_MINUTES", default=15)
+# Messages one user may post per minute; more get a clear refusal (429).
+CONSULTATION_POSTS_PER_MINUTE = env.int("CONSULTATION_POSTS_PER_MINUTE", default=20)
+for _name in (
+    "CONSULTATION_FOLLOW_UP_DAYS",
+    "CONSULTATION_DOCTOR_NO_SHOW_MINUTES",
+    "CONSULTATION_NUDGE_HOURS",
+    "CONSULTATION_EMAIL_EVERY_MINUTES",
+    "CONSULTATION_POSTS_PER_MINUTE",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+if CONSULTATION_OPENS_MINUTES < 0:
+    raise ImproperlyConfigured("CONSULTATION_OPENS_MINUTES must not be negative.")
+
 # --- Payments (payments.gateway) ---------------------------------------------------
 # "razorpay" takes real money; "fake" is the offline gateway (its own checkout
 # page, real signatures with local secrets), for `make run` and the tests only.

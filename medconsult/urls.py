@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("", include("appointments.urls")),
     path("", include("payments.urls")),
+    path("", include("consultations.urls")),
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
 ]
