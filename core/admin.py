@@ -112,12 +112,13 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         rows = (
             changelist.get_queryset(request).select_related("actor", "subject").order_by("created_at", "pk")
         )
-        audit_record(
+        exported = audit_record(
             action="audit.exported",
             actor=request.user,
             request=request,
             detail=request.GET.urlencode()[:500],
         )
+        rows = rows.exclude(pk=exported.pk)  # the export's own row is not what was asked for
         writer = csv.writer(_Echo())
 
         def lines():

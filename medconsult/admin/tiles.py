@@ -12,6 +12,8 @@ from django.utils.timesince import timesince
 
 from accounts.models import User
 from appointments.models import Appointment
+from consultations.admin import unanswered
+from consultations.models import ConsultationSession
 from core.models import Notification
 from payments.models import Payment, Refund, WebhookEvent
 from profiles.models import DoctorProfile
@@ -165,6 +167,15 @@ def doctors_not_bookable_with_bookings(now) -> Tile:
     )
 
 
+def unanswered_consultations(now) -> Tile:
+    count = unanswered(ConsultationSession.objects.all(), now=now).count()
+    return Tile(
+        "Consultations with a patient message unanswered for more than 4 hours",
+        count,
+        _changelist("consultations_consultationsession", unanswered="yes"),
+    )
+
+
 def action_tiles(now=None) -> list[Tile]:
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
@@ -175,5 +186,6 @@ def action_tiles(now=None) -> list[Tile]:
         *money_tiles(today, zone),
         failed_webhooks(today, zone),
         failed_emails(today, zone),
+        unanswered_consultations(now),
         appointments_today(today, zone),
     ]
