@@ -112,12 +112,12 @@ class DateRangeFilter(admin.FieldListFilter):
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         self.from_param, self.to_param = f"{field_path}_from", f"{field_path}_to"
+        # FieldListFilter's __init__ takes our parameters out of `params` into used_parameters.
         super().__init__(field, request, params, model, model_admin, field_path)
+        used = self.used_parameters
         self.form = DateRangeForm(
-            {"start": _first(params.get(self.from_param)), "end": _first(params.get(self.to_param))}
+            {"start": _first(used.get(self.from_param)), "end": _first(used.get(self.to_param))}
         )
-        for name in (self.from_param, self.to_param):
-            params.pop(name, None)
         self.title = f"{field.verbose_name} range"
 
     def expected_parameters(self):
