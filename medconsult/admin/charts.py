@@ -52,11 +52,12 @@ def _nice_max(value):
     return 10 * magnitude
 
 
-def grouped_bars(rows, *, series, fmt=str, label_every=7):
+def grouped_bars(rows, *, series, fmt=str, label_every=7, width=WIDTH):
     """`rows` are (label, value, value, ...); `series` names each value (and its CSS class)."""
     top = _nice_max(max((max(r[1:]) for r in rows), default=0))
     plot_height = HEIGHT - BOTTOM - TOP_PAD
-    slot = (WIDTH - LEFT) / max(len(rows), 1)
+    chart_width = width
+    slot = (chart_width - LEFT) / max(len(rows), 1)
     width = max(slot * 0.8 / len(series), 1)
     bars, labels = [], []
     for i, row in enumerate(rows):
@@ -77,18 +78,18 @@ def grouped_bars(rows, *, series, fmt=str, label_every=7):
         if i % label_every == 0:
             labels.append((round(x0, 2), row[0]))
     ticks = [Tick(y=round(HEIGHT - BOTTOM - plot_height * f, 2), label=fmt(top * f)) for f in (0, 0.5, 1)]
-    return Chart(bars=bars, ticks=ticks, labels=labels)
+    return Chart(bars=bars, ticks=ticks, labels=labels, width=chart_width)
 
 
 def horizontal_bars(rows, *, css="series-a", fmt=str):
     """`rows` are (label, value): one bar per row, longest = widest."""
     top = max((r[1] for r in rows), default=0) or 1
-    row_height, left = 28, 200
+    row_height, left, width = 28, 180, 480
     bars = [
         Bar(
             x=left,
             y=i * row_height + 4,
-            width=round((WIDTH - left - 60) * value / top, 2),
+            width=round((width - left - 60) * value / top, 2),
             height=row_height - 8,
             css=css,
             title=f"{label}: {fmt(value)}",
@@ -99,4 +100,6 @@ def horizontal_bars(rows, *, css="series-a", fmt=str):
         (i * row_height + row_height / 2 + 5, label, fmt(value), round(left + bar.width + 6, 2))
         for i, ((label, value), bar) in enumerate(zip(rows, bars, strict=True))
     ]
-    return Chart(bars=bars, ticks=[], labels=labels, height=max(len(rows), 1) * row_height, left=left)
+    return Chart(
+        bars=bars, ticks=[], labels=labels, width=width, height=max(len(rows), 1) * row_height, left=left
+    )

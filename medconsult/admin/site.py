@@ -91,7 +91,7 @@ class MedConsultAdminSite(admin.AdminSite):
             ),
             money_chart=charts.grouped_bars(
                 [
-                    (label, rev, ref)
+                    (label, rev // 100, ref // 100)
                     for label, (_, _, _, rev, ref) in zip(daily_labels, data.daily, strict=True)
                 ],
                 series=[("revenue", "series-b"), ("refunds", "series-c")],
@@ -104,7 +104,8 @@ class MedConsultAdminSite(admin.AdminSite):
             verified_chart=charts.grouped_bars(
                 [(week.strftime("%-d %b"), n) for week, n in data.weekly_verified],
                 series=[("verified", "series-b")],
-                label_every=1 if days <= 30 else 3,
+                label_every=1 if days <= 30 else 4,
+                width=480,
             ),
         )
 
@@ -186,7 +187,7 @@ def _report_stop(request, doctor, cancelled, deactivated):
     messages.success(request, done + ". Each patient has been told why.")
 
 
-def _rupees(paise):
+def _rupees(whole_rupees):
     from core.templatetags.ui import rupees
 
-    return f"₹{rupees(paise)}"
+    return f"₹{rupees(int(whole_rupees) * 100)}"
