@@ -54,6 +54,8 @@ def count_endpoint(name, headers, samples) -> dict:
     chosen = paths[:: max(len(paths) // samples, 1)][:samples]
     # A browser that has been here before: the city cookie the home page sets, no session.
     client = Client(SERVER_NAME="127.0.0.1")
+    if name == "analytics":  # behind the staff login: the session bench/staff_session.py made
+        client.cookies["sessionid"] = (DATA / "staff_session.txt").read_text().strip()
     client.get(chosen[0], headers=headers)  # warm-up, not counted
     counts, statuses, timings, sql_timings, totals, slowest = [], {}, [], [], [], (0.0, "", [])
     for path in chosen:
@@ -102,6 +104,7 @@ def main(argv=None):
             "landing",
             "doctor",
             "slots",
+            "analytics",
         ],
     )
     args = parser.parse_args(argv)

@@ -54,7 +54,19 @@ ENDPOINTS = [
     ("landing", "landing page `/find/<city>/<specialty>/`", {}),
     ("doctor", "doctor page `/doctors/<slug>/`", {}),
     ("slots", "slot picker fragment (`HX-Request: true`)", {"HX-Request": "true"}),
+    ("analytics", "admin analytics page, 30 and 90 days (staff session cookie)", {}),
 ]
+# Endpoints behind the staff login: bench/staff_session.py writes the session key.
+STAFF_ENDPOINTS = ("analytics",)
+
+
+def headers_for(name, headers) -> dict:
+    if name in STAFF_ENDPOINTS:
+        key = (DATA / "staff_session.txt").read_text().strip()
+        return {**headers, "Cookie": f"sessionid={key}"}
+    return headers
+
+
 SEARCH_ENDPOINTS = ("search_text", "search_filtered", "search_3days", "landing")
 # The search page whose weight is measured: a typical query with a full page of results.
 WEIGHED_PAGE = "/doctors/?q=dermatologist&city=mumbai"
@@ -379,6 +391,7 @@ def wrk(base, name, headers, concurrency, seconds) -> dict:
 def drive(base, args, server_pid) -> dict:
     results = {}
     for name, _, headers in selected(args):
+        headers = headers_for(name, headers)
         # Warm both workers (caches, connections, PostgreSQL's buffers) before measuring.
         wrk(base, name, headers, 4, args.warmup)
         for concurrency in args.concurrency:
@@ -590,7 +603,7 @@ def report(args, started, results, counts, weight, facts, info) -> str:
         "| Slowest path |",
         "|---|---|---:|---:|---:|---:|---|",
     ]
-    for name, label, _ in ENDPOINTS:
+    for name, label, _ in selected(args):
         c = counts[name]
         statuses = ", ".join(f"{n}x {code}" for code, n in c["statuses"].items())
         found = ""
@@ -675,8 +688,15 @@ def main(argv=None):
         run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     with step("Write the request paths"):
         run([PYTHON, BENCH / "queries.py"], env)
+    if any(name in STAFF_ENDPOINTS for name, _, _ in selected(args)):
+        with step("A staff session for the admin endpoints"):
+            run([PYTHON, BENCH / "staff_session.py"], env)
     with step("Count SQL queries per request"):
-        run([PYTHON, BENCH / "count_queries.py", "--out", DATA / "queries.json"], env)
+        run(
+            [PYTHON, BENCH / "count_queries.py", "--out", DATA / "queries.json"]
+            + [name for name, _, _ in selected(args)],
+            env,
+        )
     counts = json.loads((DATA / "queries.json").read_text())
 
     base = f"http://127.0.0.1:{args.port}"
