@@ -14,6 +14,7 @@ from django.urls import path
 from django.utils import timezone
 
 from core.admin_mixins import ReadOnlyAdminMixin
+from core.audit import audit_record
 from core.text import csv_safe
 from payments.models import Payment, Refund, WebhookEvent
 
@@ -118,6 +119,12 @@ class PaymentAdmin(ReadOnlyAdmin):
             .select_related("appointment__doctor", "appointment__patient")
             .prefetch_related("refunds")
             .order_by("created_at")
+        )
+        audit_record(
+            action="payments.exported",
+            actor=request.user,
+            request=request,
+            detail=f"{form.cleaned_data['start']} to {form.cleaned_data['end']}",
         )
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
