@@ -1,6 +1,11 @@
-"""Consultations in Django admin: read-only, and without the messages
-themselves (medical content, read only through the audited room). Staff see
-which rooms wait on the doctor: the patient spoke last, hours ago."""
+"""Django admin for consultations: read-only, for staff watching rooms.
+
+Sessions change only through consultations.services. The message text is
+medical data, so the admin shows the session, its history and message counts,
+never the conversation; opening a session is written to the audit log. The
+list shows who wrote last and when, so staff see the rooms that wait on the
+doctor (the admin home counts those unanswered for more than 4 hours).
+"""
 
 from datetime import timedelta
 
@@ -8,8 +13,9 @@ from django.contrib import admin
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
-from consultations.models import ConsultationSession, Message
+from consultations.models import ConsultationEvent, ConsultationSession, Message
 from core.admin_mixins import ReadOnlyAdminMixin
+from core.audit import audit_record
 
 UNANSWERED_AFTER = timedelta(hours=4)
 LIVE = (
@@ -48,36 +54,63 @@ class UnansweredFilter(admin.SimpleListFilter):
         return unanswered(queryset) if self.value() == "yes" else queryset
 
 
+class ConsultationEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ConsultationEvent
+    fields = ("at", "action", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+    extra = 0
+
+
 @admin.register(ConsultationSession)
 class ConsultationSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
-        "appointment_id",
-        "doctor",
-        "patient",
+        "pk",
+        "appointment",
         "status",
         "outcome",
         "last_message_at",
         "started_at",
+        "completed_at",
+        "created_at",
     )
     list_filter = (UnansweredFilter, "status", "outcome")
-    search_fields = ("appointment__doctor__full_name", "appointment__patient__email", "appointment__pk")
     list_select_related = ("appointment__doctor__user", "appointment__patient")
-    ordering = ("-created_at",)
+    search_fields = ("=appointment__pk",)
     show_full_result_count = False
-    fields = ("appointment", "status", "outcome", "started_at", "completed_at", "closed_at", "created_at")
+    fields = (
+        "appointment",
+        "status",
+        "outcome",
+        "started_at",
+        "completed_at",
+        "closed_at",
+        "created_at",
+        "message_count",
+    )
     readonly_fields = fields
+    inlines = [ConsultationEventInline]
 
     def get_queryset(self, request):
         return with_last_message(super().get_queryset(request))
 
-    @admin.display(description="doctor")
-    def doctor(self, obj):
-        return obj.appointment.doctor.display_name
-
-    @admin.display(description="patient")
-    def patient(self, obj):
-        return obj.appointment.patient.email
-
     @admin.display(description="last message", ordering="last_message_at")
     def last_message_at(self, obj):
         return obj.last_message_at
+
+    @admin.display(description="messages")
+    def message_count(self, obj):
+        return obj.messages.count()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        session = (getattr(response, "context_data", None) or {}).get("original")
+        if session is not None:
+            audit_record(
+                action="consultation.viewed",
+                actor=request.user,
+                target=session,
+                subject=session.appointment.patient,
+                request=request,
+                detail="Django admin",
+            )
+        return response

@@ -55,3 +55,30 @@ def session_ids_by_appointment(appointment_ids) -> dict[int, int]:
             "appointment_id", "pk"
         )
     )
+
+
+def rooms_for(user, *, now, limit: int = 10) -> list:
+    """The user's consultation rooms worth a dashboard line, soonest first, each
+    with `unread` (messages to `user` not yet read) and `phase`: rooms not yet
+    ended that start within a day, and rooms in their follow-up window. One query."""
+    from datetime import timedelta
+
+    from consultations import lifecycle
+
+    Status = ConsultationSession.Status
+    rows = list(
+        sessions_with_appointment()
+        .filter(Q(appointment__patient=user) | Q(appointment__doctor__user=user))
+        .filter(
+            Q(status__in=lifecycle.LIVE, appointment__start__lte=now + timedelta(days=1))
+            | Q(status=Status.COMPLETED, completed_at__gte=now - lifecycle.follow_up())
+        )
+        .annotate(
+            unread=Count("messages", filter=Q(messages__read_at__isnull=True) & ~Q(messages__sender=user))
+        )
+        .order_by("appointment__start")[:limit]
+    )
+    for session in rows:
+        session.phase = lifecycle.room_phase(session, now)
+        session.opens_at = lifecycle.opens_at(session)
+    return rows

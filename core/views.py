@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -18,7 +19,19 @@ MEDIA_REVALIDATE = "public, no-cache"
 
 @never_cache
 def healthz(request):
-    """Liveness probe and the benchmark's baseline: no database, no template."""
+    """Liveness probe and the benchmark's baseline: no database, no template.
+
+    `?db=1` makes it a readiness probe that load balancers can use: one
+    `SELECT 1` on the default database (503 when it does not answer), also the
+    benchmark's one-query reference row.
+    """
+    if request.GET.get("db"):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        except DatabaseError:
+            return HttpResponse("database unavailable", content_type="text/plain", status=503)
     return HttpResponse("ok", content_type="text/plain")
 
 

@@ -729,7 +729,7 @@ Cardiologist, Bengaluru   | 1  | 1 | Free medical camp in Mysuru
 _VISITS = """
 demo doctor | Rahul    | clinic | -28     | COMPLETED       | Acne on the forehead and cheeks for three months | |
 demo doctor | Ananya   | video  | -21     | COMPLETED       | Itchy rash on both arms after changing soap | |
-demo doctor | Rahul    | video  | -14     | COMPLETED       | Follow-up on acne treatment; the skin feels dry | |
+demo doctor | Rahul    | video  | -4      | COMPLETED       | Follow-up on acne treatment; the skin feels dry | |
 demo doctor | Mohammed | video  | -12     | NO_SHOW         | Dark patches on the back of the neck | |
 demo doctor | Sunita   | video  | -9      | COMPLETED       | Hair fall for six months | |
 demo doctor | Gurpreet | video  | -6      | CANCELLED       | Red, scaly patches on the scalp | patient | Feeling much better; will book again if it comes back.

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.decorators import doctor_required, patient_required
 from appointments import list_selectors
+from consultations import selectors as consultation_selectors
 from medconsult import policies
 from profiles import search as doctor_search
 from profiles.services import profile_ensure
@@ -63,11 +64,14 @@ def dashboard(request):
 def patient_dashboard(request):
     profile = profile_ensure(user=request.user)
     upcoming = list_selectors.patient_appointments(request.user, tab="upcoming")[:PATIENT_UPCOMING_ROWS]
-    return render(
-        request,
-        "medconsult/patient_dashboard.html",
-        {"profile": profile, "upcoming": list(upcoming), "now": timezone.now()},
-    )
+    now = timezone.now()
+    context = {
+        "profile": profile,
+        "upcoming": list(upcoming),
+        "now": now,
+        "rooms": consultation_selectors.rooms_for(request.user, now=now),
+    }
+    return render(request, "medconsult/patient_dashboard.html", context)
 
 
 @doctor_required
@@ -86,5 +90,7 @@ def doctor_dashboard(request):
         "requests_waiting": waiting.count(),
         "request_rows": list(waiting[:DOCTOR_REQUEST_ROWS]),
         "week_rows": list(list_selectors.doctor_week(profile, now=now)[:DOCTOR_WEEK_ROWS]),
+        "rooms": consultation_selectors.rooms_for(request.user, now=now),
+        "is_doctor": True,
     }
     return render(request, "medconsult/doctor_dashboard.html", context)

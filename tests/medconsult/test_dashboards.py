@@ -143,8 +143,9 @@ def test_patient_dashboard_query_count_is_constant(client_for, patient, django_a
         )
     client = client_for(patient)
 
-    # the user, the viewer's zone, the profile, the upcoming rows, the doctors' specialties, the bell
-    with django_assert_num_queries(6):
+    # the user, the viewer's zone, the profile, the upcoming rows, the doctors' specialties,
+    # the consultation rooms with their unread counts, the bell
+    with django_assert_num_queries(7):
         response = client.get(PATIENT_DASHBOARD)
 
     assert len(row_ids(response.content.decode())) == min(count, 5)
@@ -273,8 +274,8 @@ def test_doctor_dashboard_query_count_is_constant(
         client = client_for(doctor_profile.user)
 
         # the user, the viewer's zone, the profile, today's rows, the requests' count and rows,
-        # the week's rows, the bell
-        with django_assert_num_queries(8):
+        # the week's rows, the consultation rooms with their unread counts, the bell
+        with django_assert_num_queries(9):
             response = client.get(DOCTOR_DASHBOARD)
 
     html = response.content.decode()

@@ -19,7 +19,7 @@ from accounts.services import user_register
 from appointments.models import Appointment
 from appointments.next_available import refresh_all
 from core.uploads import detect_document, square_thumbnail
-from medconsult import demo_appointments, demo_data
+from medconsult import demo_appointments, demo_consultation, demo_data
 from profiles.models import City, Clinic, DoctorDocument, Language, Locality, Qualification, Specialty
 from profiles.services import doctor_search_text_refresh, profile_ensure
 
@@ -74,6 +74,10 @@ class Command(BaseCommand):
             }
             calendar = demo_appointments.seed_schedule(
                 schedule, profiles=profiles, patients=people, now=timezone.now()
+            )
+            # One open consultation room with messages for the demo patient and doctor.
+            demo_consultation.seed(
+                doctor=profiles[DEMO_DOCTOR], patient=accounts[DEMO_PATIENT], now=timezone.now()
             )
 
         # Search shows each doctor's next free slot; compute them now rather than
