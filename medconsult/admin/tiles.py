@@ -40,19 +40,26 @@ def _changelist(name, **params):
     return f"{url}?{urlencode(params)}" if params else url
 
 
-def _day_span(day):
-    """DateFieldListFilter's own parameters for [day, tomorrow), so the filter
-    shows as chosen on the page the tile opens."""
-    return str(day), str(day + timedelta(days=1))
+def _midnight(day, zone):
+    return datetime.combine(day, time.min, zone)
 
 
-def recent_params(field_name, today):
-    start, end = str(today - timedelta(days=RECENT_DAYS - 1)), str(today + timedelta(days=1))
-    return {f"{field_name}__gte": start, f"{field_name}__lt": end}
+def _day_span(day, zone):
+    """DateFieldListFilter's own "Today" parameters (aware midnights, as it
+    writes them), so the filter shows as chosen on the page the tile opens."""
+    return str(_midnight(day, zone)), str(_midnight(day + timedelta(days=1), zone))
 
 
 def _since(today, zone):
-    return datetime.combine(today - timedelta(days=RECENT_DAYS - 1), time.min, zone)
+    """The start of DateFieldListFilter's "Past 7 days": midnight 7 days ago."""
+    return _midnight(today - timedelta(days=RECENT_DAYS), zone)
+
+
+def recent_params(field_name, today, zone):
+    return {
+        f"{field_name}__gte": str(_since(today, zone)),
+        f"{field_name}__lt": str(_midnight(today + timedelta(days=1), zone)),
+    }
 
 
 def doctors_waiting(now) -> Tile:
@@ -75,7 +82,7 @@ def money_tiles(today, zone) -> list[Tile]:
         failed=Count("pk", filter=Q(status=Refund.Status.FAILED)),
         pending=Count("pk", filter=Q(status=Refund.Status.PENDING)),
     )
-    recent = recent_params("created_at", today)
+    recent = recent_params("created_at", today, zone)
     return [
         Tile(
             "Failed payments, last 7 days",
@@ -101,7 +108,7 @@ def failed_webhooks(today, zone) -> Tile:
     return Tile(
         "Failed webhook events, last 7 days",
         count,
-        _changelist("payments_webhookevent", failed="yes", **recent_params("received_at", today)),
+        _changelist("payments_webhookevent", failed="yes", **recent_params("received_at", today, zone)),
         "bad signature, or an error while applying",
     )
 
@@ -116,20 +123,20 @@ def failed_emails(today, zone) -> Tile:
         _changelist(
             "core_notification",
             email_status__exact=Notification.EmailStatus.FAILED,
-            **recent_params("created_at", today),
+            **recent_params("created_at", today, zone),
         ),
     )
 
 
 def appointments_today(today, zone) -> Tile:
-    start = datetime.combine(today, time.min, zone)
+    start = _midnight(today, zone)
     by_status = dict(
         Appointment.objects.filter(start__gte=start, start__lt=start + timedelta(days=1))
         .values_list("status")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    first, last = _day_span(today)
+    first, last = _day_span(today, zone)
     rows = [
         (
             label,

@@ -2,6 +2,7 @@
 rows its link lists), the analytics figures on a known data set, and the
 pages' query counts."""
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -151,6 +152,11 @@ def test_admin_home_counts_what_needs_action_and_each_link_lists_exactly_those_r
         assert listed_count(browser, tile.url) == tile.count, title
         for label, count, url in tile.rows:
             assert listed_count(browser, url) == count, label
+    # The date filters the links set are the list's own choices, shown as chosen.
+    payments = browser.get(tiles["Failed payments, last 7 days"].url).content.decode()
+    assert re.search(r'<li class="selected">\s*<a href="[^"]*">Past 7 days</a>', payments)
+    today = browser.get(tiles["Appointments today"].url).content.decode()
+    assert re.search(r'<li class="selected">\s*<a href="[^"]*">Today</a>', today)
 
 
 def test_admin_home_shows_the_tiles_to_staff(client_for, staff, needs_action):
