@@ -27,11 +27,7 @@ def test_doctor_absent_after_the_start_cancels_as_the_system():
     appointment.refresh_from_db()
     event = appointment.events.last()
     assert appointment.status == Status.CANCELLED
-    assert (event.actor, event.from_status, event.reason) == (
-        None,
-        Status.CONFIRMED,
-        "The doctor did not join.",
-    )
+    assert (event.actor, event.from_status, event.reason) == (None, Status.CONFIRMED, "The doctor did not join.")
 
 
 def test_doctor_absent_before_the_start_is_refused():

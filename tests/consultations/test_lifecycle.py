@@ -135,9 +135,7 @@ def test_completed_from_the_appointment_page_the_session_follows(
 
 def test_cancelled_appointment_closes_its_session(session, doctor, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        appointment_services.appointment_cancel(
-            appointment=session.appointment, actor=doctor, reason="Unwell"
-        )
+        appointment_services.appointment_cancel(appointment=session.appointment, actor=doctor, reason="Unwell")
 
     session.refresh_from_db()
     assert (session.status, session.outcome) == (Status.CLOSED, ConsultationSession.Outcome.CANCELLED)
@@ -178,13 +176,8 @@ def test_stranger_has_no_moves(session, other_doctor):
 
 def test_ensure_is_idempotent_and_online_only(patient, doctor_profile):
     online = AppointmentFactory(doctor=doctor_profile, patient=patient)
-    clinic = AppointmentFactory(
-        doctor=doctor_profile,
-        patient=patient,
-        mode="IN_PERSON",
-        start=online.start + timedelta(hours=2),
-        end=online.start + timedelta(hours=3),
-    )
+    clinic = AppointmentFactory(doctor=doctor_profile, patient=patient, mode="IN_PERSON",
+                                start=online.start + timedelta(hours=2), end=online.start + timedelta(hours=3))
 
     first = services.consultation_session_ensure(appointment=online)
     second = services.consultation_session_ensure(appointment=online)
@@ -201,9 +194,7 @@ def test_ensure_schedules_the_room_open_notice_for_both(session, patient, doctor
 
 
 def test_confirmed_receiver_creates_the_session(patient, doctor_profile, django_capture_on_commit_callbacks):
-    appointment = AppointmentFactory(
-        doctor=doctor_profile, patient=patient, status=Appointment.Status.REQUESTED
-    )
+    appointment = AppointmentFactory(doctor=doctor_profile, patient=patient, status=Appointment.Status.REQUESTED)
     with django_capture_on_commit_callbacks(execute=True):
         appointment_services.appointment_accept(appointment=appointment, actor=doctor_profile.user)
     assert ConsultationSession.objects.filter(appointment=appointment).exists()
@@ -234,9 +225,7 @@ def test_room_of_an_appointment_repairs_too(client_for, patient, doctor_profile)
 def test_rescheduled_appointment_moves_the_room_open_notice(session, patient):
     appointment = session.appointment
     new_start = appointment.start + timedelta(days=1)
-    Appointment.objects.filter(pk=appointment.pk).update(
-        start=new_start, end=new_start + timedelta(minutes=30)
-    )
+    Appointment.objects.filter(pk=appointment.pk).update(start=new_start, end=new_start + timedelta(minutes=30))
     appointment.refresh_from_db()
 
     services.follow_appointment(appointment=appointment, event="rescheduled")

@@ -26,19 +26,13 @@ def paid_session(client_for, payer, payment, django_capture_on_commit_callbacks)
         client_for(payer).post(reverse("payments:callback", args=[payment.pk]), checkout_fields(payment))
     session = ConsultationSession.objects.get(appointment_id=payment.appointment_id)
     start = (timezone.now() + timedelta(minutes=5)).replace(microsecond=0)
-    Appointment.objects.filter(pk=payment.appointment_id).update(
-        start=start, end=start + timedelta(minutes=30)
-    )
+    Appointment.objects.filter(pk=payment.appointment_id).update(start=start, end=start + timedelta(minutes=30))
     session.refresh_from_db()
     return session
 
 
 def test_needs_in_person_cancels_by_the_doctor_and_refunds_in_full(
-    paid_session,
-    online_doctor,
-    payer,
-    payment,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    paid_session, online_doctor, payer, payment, django_capture_on_commit_callbacks  # noqa: F811
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.consultation_needs_in_person(
@@ -65,16 +59,10 @@ def test_needs_in_person_by_the_patient_is_refused(paid_session, payer):  # noqa
 
 
 def test_doctor_no_show_after_the_grace_is_cancelled_with_a_full_refund(
-    paid_session,
-    online_doctor,
-    payer,
-    payment,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    paid_session, online_doctor, payer, payment, django_capture_on_commit_callbacks  # noqa: F811
 ):
     start = timezone.now() - timedelta(minutes=31)
-    Appointment.objects.filter(pk=paid_session.appointment_id).update(
-        start=start, end=start + timedelta(minutes=30)
-    )
+    Appointment.objects.filter(pk=paid_session.appointment_id).update(start=start, end=start + timedelta(minutes=30))
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("consultations_tick")
@@ -91,9 +79,7 @@ def test_doctor_no_show_after_the_grace_is_cancelled_with_a_full_refund(
 
 def test_doctor_within_the_grace_or_started_is_not_a_no_show(paid_session, online_doctor):  # noqa: F811
     start = timezone.now() - timedelta(minutes=29)
-    Appointment.objects.filter(pk=paid_session.appointment_id).update(
-        start=start, end=start + timedelta(minutes=30)
-    )
+    Appointment.objects.filter(pk=paid_session.appointment_id).update(start=start, end=start + timedelta(minutes=30))
     assert services.doctor_no_shows() == 0
 
     services.consultation_start(session=paid_session, actor=online_doctor.user)
