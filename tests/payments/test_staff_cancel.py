@@ -260,3 +260,66 @@ def test_user_admin_deactivating_a_doctor_links_to_their_upcoming_appointments(
     entry = AuditLog.objects.get(action="account.edited_by_staff")
     assert "is_active" in entry.detail
     assert entry.actor == staff
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_doctor_upcoming_page_query_count_does_not_grow_with_rows(
+    client_for, staff, online_doctor, django_assert_num_queries, rows
+):
+    for i in range(rows):
+        AppointmentFactory(doctor=online_doctor, start=timezone.now() + timedelta(days=2 + i))
+    browser = client_for(staff)
+    browser.get(upcoming_url(online_doctor))
+
+    # The user, the doctor, the appointments with their patients, the
+    # alternatives' specialty and clinic.
+    with django_assert_num_queries(5):
+        response = browser.get(upcoming_url(online_doctor))
+
+    assert len(response.context["appointments"]) == rows
+
+
+@pytest.mark.parametrize("doctors", [1, 4])
+def test_doctors_stopped_page_query_count_does_not_grow_with_rows(
+    client_for, staff, django_assert_num_queries, doctors
+):
+    for i in range(doctors):
+        AppointmentFactory(start=timezone.now() + timedelta(days=2 + i))  # each with a DRAFT doctor
+    browser = client_for(staff)
+    browser.get(reverse("admin:doctors_stopped"))
+
+    with django_assert_num_queries(2):  # the user, the doctors with their counts
+        response = browser.get(reverse("admin:doctors_stopped"))
+
+    assert len(response.context["doctors"]) == doctors
+
+
+def test_doctor_upcoming_page_of_an_unknown_doctor_is_404(client_for, staff):
+    assert client_for(staff).get(reverse("admin:doctor_upcoming", args=[999999])).status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["patient", "doctor", "anonymous"])
+def test_doctor_stop_pages_are_for_staff_only(client, client_for, persona, online_doctor, payer):
+    AppointmentFactory(doctor=online_doctor, start=timezone.now() + timedelta(days=2))
+    if persona != "anonymous":
+        client_for(payer if persona == "patient" else online_doctor.user)
+
+    listing = client.get(reverse("admin:doctors_stopped"))
+    cancel = client.post(upcoming_url(online_doctor), {"reason": "Spite", "deactivate": "on"})
+
+    assert listing.status_code == cancel.status_code == 302
+    online_doctor.user.refresh_from_db()
+    assert online_doctor.user.is_active
+    assert Appointment.objects.get(doctor=online_doctor).status == Status.CONFIRMED
+
+
+def test_doctor_stop_without_a_reason_shows_the_error_and_cancels_nothing(client_for, staff, online_doctor):
+    AppointmentFactory(doctor=online_doctor, start=timezone.now() + timedelta(days=2))
+
+    response = client_for(staff).post(upcoming_url(online_doctor), {"reason": "", "deactivate": "on"})
+
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    online_doctor.user.refresh_from_db()
+    assert online_doctor.user.is_active
+    assert Appointment.objects.get(doctor=online_doctor).status == Status.CONFIRMED
