@@ -2,25 +2,48 @@
 fixed number of queries whatever the window or the size of the tables.
 
 Pure reads. Days are the viewer's calendar days (the admin's active zone).
+
+Closed days come from the roll-up (medconsult.models.RolledDay/DayFigure,
+written by the periodic job `rollup_analytics`); today, any day not rolled up
+and any rolled day made stale since (an appointment booked that day and
+changed after its roll-up) are computed live from the base tables, restricted
+to those days. Both go through day_rows(), so the page equals a computation
+from scratch; tests/medconsult/test_analytics_rollup.py proves it.
 """
 
 import statistics
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, FloatField, Q, Sum
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from appointments.models import Appointment
+from medconsult.models import DayFigure, RolledDay
 from payments.models import Payment, Refund
 from profiles.models import DoctorProfile, Mode
 
 WINDOWS = (30, 90)
 TOP = 8
 Status = Appointment.Status
+Kind = DayFigure.Kind
 
 
 class Median(Aggregate):
@@ -43,6 +66,7 @@ class Figures:
     weekly_verified: list  # (monday, count)
     median_verification: timedelta | None
     computed_at: datetime | None = None
+    live_days: int = field(default=0, compare=False)  # days computed from the base tables (today at least)
 
     @property
     def cancellation_rate(self):
@@ -61,67 +85,159 @@ def _days(first_day, days):
     return [first_day + timedelta(days=i) for i in range(days)]
 
 
-def figures(*, days=30, now=None) -> Figures:
-    """Every figure of the page for the last `days` days, today included."""
+def _midnight(day, zone):
+    return datetime.combine(day, time.min, zone)
+
+
+def _runs(days):
+    """Sorted days as contiguous (first, last) runs."""
+    runs = []
+    for day in sorted(days):
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return runs
+
+
+def _in_days(column, days, zone) -> Q:
+    """`column` falls within one of `days` (calendar days in `zone`)."""
+    q = Q(pk__in=[])
+    for first, last in _runs(days):
+        q |= Q(
+            **{
+                f"{column}__gte": _midnight(first, zone),
+                f"{column}__lt": _midnight(last + timedelta(days=1), zone),
+            }
+        )
+    return q
+
+
+def day_rows(days, zone) -> list:
+    """The roll-up's rows for `days`, computed from the base tables in 5 queries:
+    (day, kind, mode, status, confirmed, name, count, paise)."""
+    booked = Appointment.objects.filter(_in_days("created_at", days, zone)).annotate(
+        day=TruncDate("created_at", tzinfo=zone)
+    )
+    rows = [
+        (r["day"], Kind.BOOKINGS, r["mode"], r["status"], r["confirmed"], "", r["n"], 0)
+        for r in booked.annotate(
+            confirmed=Case(
+                When(payment_state=Appointment.PaymentState.UNPAID, then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
+            )
+        )
+        .values("day", "mode", "status", "confirmed")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ]
+    rows += [
+        (day, Kind.SPECIALTY, "", "", False, name, n, 0)
+        for day, name, n in booked.exclude(doctor__specialties__isnull=True)
+        .values_list("day", "doctor__specialties__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ]
+    rows += [
+        (day, Kind.CITY, "", "", False, name, n, 0)
+        for day, name, n in booked.filter(clinic__isnull=False)
+        .values_list("day", "clinic__city__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ]
+    for kind, model, done, stamp in (
+        (Kind.REVENUE, Payment, Payment.Status.CAPTURED, "captured_at"),
+        (Kind.REFUNDS, Refund, Refund.Status.PROCESSED, "processed_at"),
+    ):
+        rows += [
+            (day, kind, "", "", False, "", n, total)
+            for day, n, total in model.objects.filter(_in_days(stamp, days, zone), status=done)
+            .annotate(day=TruncDate(stamp, tzinfo=zone))
+            .values_list("day")
+            .annotate(n=Count("pk"), total=Sum("amount"))
+            .order_by()
+        ]
+    return rows
+
+
+def stale_days(first_day, rolled: dict, zone) -> set:
+    """Rolled days with an appointment booked that day and changed after the
+    day was rolled up (one query, on appointments' updated_at index)."""
+    since = min(rolled.values(), default=timezone.now())
+    changed = (
+        Appointment.objects.filter(updated_at__gt=since, created_at__gte=_midnight(first_day, zone))
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values_list("day")
+        .annotate(last=Max("updated_at"))
+        .order_by()
+    )
+    return {day for day, last in changed if day in rolled and last > rolled[day]}
+
+
+def figures(*, days=30, now=None, use_rollup=True) -> Figures:
+    """Every figure of the page for the last `days` days, today included.
+
+    use_rollup=False computes every day from the base tables (the reference
+    the roll-up is tested against)."""
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
+    zone_name = timezone.get_current_timezone_name()
     last_day = timezone.localdate(now, zone)
     first_day = last_day - timedelta(days=days - 1)
-    since = datetime.combine(first_day, time.min, zone)
-    until = datetime.combine(last_day + timedelta(days=1), time.min, zone)
-    booked = Appointment.objects.filter(created_at__gte=since, created_at__lt=until)
+    since = _midnight(first_day, zone)
+    until = _midnight(last_day + timedelta(days=1), zone)
+    window = _days(first_day, days)
 
-    # 1. Online bookings started (held) and confirmed by payment, per day of booking.
-    online = (
-        booked.filter(mode=Mode.ONLINE)
-        .annotate(day=TruncDate("created_at", tzinfo=zone))
-        .values("day")
-        .annotate(held=Count("pk"), confirmed=Count("pk", filter=~Q(payment_state="UNPAID")))
-        .order_by()
-    )
-    per_day = {row["day"]: row for row in online}
+    rows = []
+    rolled = {}
+    if use_rollup:
+        # Closed days rolled up for this zone; today is never rolled.
+        rolled = dict(
+            RolledDay.objects.filter(zone=zone_name, day__gte=first_day, day__lt=last_day).values_list(
+                "day", "rolled_at"
+            )
+        )
+        for stale in stale_days(first_day, rolled, zone):
+            del rolled[stale]
+        rows = [
+            row
+            for row in DayFigure.objects.filter(
+                rolled__zone=zone_name, rolled__day__gte=first_day, rolled__day__lt=last_day
+            ).values_list("rolled__day", "kind", "mode", "status", "confirmed", "name", "count", "paise")
+            if row[0] in rolled
+        ]
+    live = [day for day in window if day not in rolled]
+    rows += day_rows(live, zone)
 
-    # 2. Totals for the window: modes, cancellations, no-shows.
-    totals = booked.aggregate(
-        booked=Count("pk", filter=~Q(status__in=[Status.EXPIRED, Status.DECLINED])),
-        online=Count("pk", filter=Q(mode=Mode.ONLINE)),
-        in_person=Count("pk", filter=Q(mode=Mode.IN_PERSON)),
-        cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
-        no_show=Count("pk", filter=Q(status=Status.NO_SHOW)),
-        completed=Count("pk", filter=Q(status=Status.COMPLETED)),
-    )
+    held, confirmed, revenue, refunds = (defaultdict(int) for _ in range(4))
+    specialties, cities = defaultdict(int), defaultdict(int)
+    totals = dict.fromkeys(("booked", "online", "in_person", "cancelled", "no_show", "completed"), 0)
+    for day, kind, mode, status, is_confirmed, name, n, paise in rows:
+        if kind == Kind.BOOKINGS:
+            if mode == Mode.ONLINE:
+                held[day] += n
+                confirmed[day] += n if is_confirmed else 0
+                totals["online"] += n
+            elif mode == Mode.IN_PERSON:
+                totals["in_person"] += n
+            if status not in (Status.EXPIRED, Status.DECLINED):
+                totals["booked"] += n
+            for key, value in (("cancelled", Status.CANCELLED), ("no_show", Status.NO_SHOW)):
+                if status == value:
+                    totals[key] += n
+            if status == Status.COMPLETED:
+                totals["completed"] += n
+        elif kind == Kind.SPECIALTY:
+            specialties[name] += n
+        elif kind == Kind.CITY:
+            cities[name] += n
+        elif kind == Kind.REVENUE:
+            revenue[day] += paise
+        elif kind == Kind.REFUNDS:
+            refunds[day] += paise
 
-    # 3. and 4. Money in and out per day.
-    revenue = dict(
-        Payment.objects.filter(status=Payment.Status.CAPTURED, captured_at__gte=since, captured_at__lt=until)
-        .annotate(day=TruncDate("captured_at", tzinfo=zone))
-        .values_list("day")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    refunds = dict(
-        Refund.objects.filter(status=Refund.Status.PROCESSED, processed_at__gte=since, processed_at__lt=until)
-        .annotate(day=TruncDate("processed_at", tzinfo=zone))
-        .values_list("day")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-
-    # 5. and 6. Where the bookings went.
-    top_specialties = list(
-        booked.exclude(doctor__specialties__isnull=True)
-        .values_list("doctor__specialties__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "doctor__specialties__name")[:TOP]
-    )
-    top_cities = list(
-        booked.filter(clinic__isnull=False)
-        .values_list("clinic__city__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "clinic__city__name")[:TOP]
-    )
-
-    # 7. and 8. Verification: doctors verified per week, and how long they waited.
+    # Verification: doctors verified per week, and how long they waited (small table, always live).
     verified = DoctorProfile.objects.filter(
         status=DoctorProfile.Status.VERIFIED, decided_at__gte=since, decided_at__lt=until
     )
@@ -134,17 +250,8 @@ def figures(*, days=30, now=None) -> Figures:
     waited = ExpressionWrapper(F("decided_at") - F("submitted_at"), output_field=DurationField())
     median = _median_wait(verified.filter(submitted_at__isnull=False), waited)
 
-    daily = [
-        (
-            day,
-            per_day.get(day, {}).get("held", 0),
-            per_day.get(day, {}).get("confirmed", 0),
-            revenue.get(day) or 0,
-            refunds.get(day) or 0,
-        )
-        for day in _days(first_day, days)
-    ]
-    weeks = sorted({_monday(d) for d in _days(first_day, days)})
+    daily = [(day, held[day], confirmed[day], revenue[day], refunds[day]) for day in window]
+    weeks = sorted({_monday(d) for d in window})
     weekly_by_day = {
         timezone.localtime(k, zone).date() if isinstance(k, datetime) else k: v for k, v in weekly.items()
     }
@@ -155,27 +262,17 @@ def figures(*, days=30, now=None) -> Figures:
         daily=daily,
         by_mode=[(Mode.ONLINE.label, totals["online"]), (Mode.IN_PERSON.label, totals["in_person"])],
         totals=totals,
-        top_specialties=top_specialties,
-        top_cities=top_cities,
+        top_specialties=_top(specialties),
+        top_cities=_top(cities),
         weekly_verified=[(week, weekly_by_day.get(week, 0)) for week in weeks],
         median_verification=median,
         computed_at=now,
+        live_days=len(live),
     )
 
 
-CACHE_SECONDS = 10 * 60
-
-
-def cached_figures(*, days=30) -> Figures:
-    """figures(), kept in the shared cache for 10 minutes per window, day and zone.
-
-    At a million appointments each figure reads most of the table (the window
-    holds nearly all recent bookings), so a page computed per request costs
-    seconds of database time; staff watching trends can wait ten minutes for
-    the next booking to show. The page says when its figures were computed."""
-    zone = timezone.get_current_timezone_name()
-    key = f"admin-analytics:{days}:{timezone.localdate()}:{zone}"
-    return cache.get_or_set(key, lambda: figures(days=days), CACHE_SECONDS)
+def _top(counts):
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP]
 
 
 def _monday(day):

@@ -67,11 +67,11 @@ class MedConsultAdminSite(admin.AdminSite):
 
     def analytics_view(self, request):
         from medconsult.admin import charts
-        from medconsult.admin.analytics import cached_figures
+        from medconsult.admin.analytics import figures
 
         form = AnalyticsForm(request.GET)
         days = (form.is_valid() and form.cleaned_data["days"]) or 30
-        data = cached_figures(days=days)
+        data = figures(days=days)
         fmt_rupees = _rupees
         daily_labels = [day.strftime("%-d %b") for day, *_ in data.daily]
         return self._page(

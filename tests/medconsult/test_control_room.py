@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
@@ -16,7 +17,10 @@ from appointments.models import Appointment
 from consultations.models import ConsultationSession, Message
 from core.models import Notification
 from medconsult.admin.analytics import figures
+from medconsult.admin.rollup import rollup
 from medconsult.admin.tiles import action_tiles
+from medconsult.management.commands.run_periodic import JOBS
+from medconsult.models import DayFigure, RolledDay
 from payments.models import Payment, Refund, WebhookEvent
 from profiles.models import DoctorProfile, Mode
 from tests.factories import (
@@ -265,7 +269,16 @@ def known_data():
     )
 
 
-def test_analytics_figures_on_a_known_data_set_30_days(known_data, is_postgres):
+@pytest.fixture(params=["live", "rolled"])
+def known_figures(request, known_data):
+    """The known data set, with its closed days computed live or read from the roll-up."""
+    if request.param == "rolled":
+        Appointment.objects.update(updated_at=NOW - timedelta(days=1))  # entered before the roll-up
+        assert rollup(now=NOW) == 90
+    return request.param
+
+
+def test_analytics_figures_on_a_known_data_set_30_days(known_figures, is_postgres):
     data = figures(days=30, now=NOW)
 
     assert (data.first_day, data.last_day) == (NOW.date() - timedelta(days=29), NOW.date())
@@ -301,7 +314,7 @@ def test_analytics_figures_on_a_known_data_set_30_days(known_data, is_postgres):
     assert data.median_verification == expected
 
 
-def test_analytics_figures_on_a_known_data_set_90_days(known_data):
+def test_analytics_figures_on_a_known_data_set_90_days(known_figures):
     data = figures(days=90, now=NOW)
 
     assert len(data.daily) == 90
@@ -341,7 +354,7 @@ def test_analytics_page_ignores_a_bad_window(client_for, staff):
 @pytest.mark.parametrize("days", [30, 90])
 @pytest.mark.parametrize("rows", [0, 1])
 def test_analytics_page_costs_a_fixed_number_of_queries(
-    client_for, staff, django_assert_num_queries, known_data, days, rows
+    client_for, staff, django_assert_num_queries, known_figures, days, rows
 ):
     for i in range(rows * 5):
         AppointmentFactory(
@@ -350,13 +363,71 @@ def test_analytics_page_costs_a_fixed_number_of_queries(
     browser = client_for(staff)
     browser.get(reverse("admin:index"))
 
-    # The user (sessions are cached), then the figures: online per day, totals,
-    # revenue, refunds, specialties, cities, verified per week, the median wait.
-    with django_assert_num_queries(9):
-        browser.get(reverse("admin:analytics"), {"days": days})
-    # Then from the cache for ten minutes: the user only.
-    with django_assert_num_queries(1):
-        browser.get(reverse("admin:analytics"), {"days": days})
+    # The user (sessions are cached), then the figures: the rolled days, those changed since,
+    # the roll-up's rows, today's bookings by mode and status, by specialty, by city, money in,
+    # money out, verified per week, the median wait. No cache: each request counts afresh.
+    for _ in range(2):
+        with django_assert_num_queries(11):
+            browser.get(reverse("admin:analytics"), {"days": days})
+
+
+def _rolled_up(known_data):
+    Appointment.objects.update(updated_at=NOW - timedelta(days=1))
+    return rollup(now=NOW)
+
+
+@pytest.mark.parametrize("days", [30, 90])
+def test_analytics_rollup_figures_equal_figures_from_scratch(known_data, days):
+    assert _rolled_up(known_data) == 90
+
+    data = figures(days=days, now=NOW)
+
+    assert data == figures(days=days, now=NOW, use_rollup=False)
+    assert data.live_days == 1  # today only
+    assert RolledDay.objects.filter(day=NOW.date()).count() == 0
+    assert DayFigure.objects.filter(rolled__day=NOW.date() - timedelta(days=1)).exists()
+
+
+def test_analytics_rollup_day_changed_since_is_computed_live_then_rolled_again(known_data):
+    _rolled_up(known_data)
+    cancelled = Appointment.objects.get(status=Status.CANCELLED)  # booked 2 days ago
+    cancelled.status = Status.COMPLETED
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        cancelled.save()
+
+        data = figures(days=30, now=NOW + timedelta(minutes=1))
+        assert (data.totals["cancelled"], data.totals["completed"]) == (0, 2)
+        assert data == figures(days=30, now=NOW + timedelta(minutes=1), use_rollup=False)
+        assert data.live_days == 2
+        assert rollup(now=NOW + timedelta(minutes=10)) == 1  # that day only
+    assert rollup(now=NOW + timedelta(minutes=10)) == 0
+
+
+def test_analytics_rollup_cleared_when_a_doctors_specialties_change(known_data):
+    _rolled_up(known_data)
+    doctor = DoctorProfile.objects.filter(specialties__name="Cardiologist").get()
+
+    doctor.specialties.add(SpecialtyFactory(name="Neurologist", slug="neurologist"))
+
+    assert not RolledDay.objects.exists()
+    data = figures(days=30, now=NOW)
+    assert ("Neurologist", 2) in data.top_specialties
+    assert data == figures(days=30, now=NOW, use_rollup=False)
+
+
+def test_analytics_rollup_for_another_zone_reads_every_day_live(known_data):
+    _rolled_up(known_data)
+
+    with timezone.override(ZoneInfo("Europe/London")):
+        data = figures(days=30, now=NOW)
+        assert data.live_days == 30
+        assert data == figures(days=30, now=NOW, use_rollup=False)
+
+
+def test_analytics_rollup_is_a_periodic_job():
+    assert "rollup_analytics" in dict(JOBS)
+    call_command("rollup_analytics")
+    assert RolledDay.objects.count() == 90
 
 
 # --- The first admin ------------------------------------------------------------------------
