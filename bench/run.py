@@ -5,7 +5,8 @@ it with wrk, and write bench/results/latest.md. See bench/README.md.
 
 Steps: (re)create the PostgreSQL database medconsult_bench, migrate, collect
 static files, load 100,000 doctors and 1,000,000 appointments (bench/load.py),
-refresh every doctor's next free slot, VACUUM ANALYZE; write the request paths
+refresh every doctor's next free slot, VACUUM ANALYZE; roll up the analytics page's closed
+days (manage.py rollup_analytics, as the periodic job does); write the request paths
 (bench/queries.py); count SQL queries per request (bench/count_queries.py);
 start gunicorn (2 sync workers, DEBUG off, persistent connections); weigh a
 search page; run wrk against each endpoint at each concurrency; stop gunicorn.
@@ -682,8 +683,14 @@ def main(argv=None):
 
     if args.reuse_database and database_exists():
         print(f"Reusing the database {DB_NAME} of the last run.")
+        with step("Apply new migrations to the kept database"):
+            run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
     else:
         build_database(env, args)
+    if command_exists("rollup_analytics", env):
+        # What the periodic job keeps in production: the analytics page's closed days.
+        with step("manage.py rollup_analytics"):
+            run([PYTHON, "manage.py", "rollup_analytics"], env)
     with step("Collect static files"):
         run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     with step("Write the request paths"):

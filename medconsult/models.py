@@ -9,12 +9,16 @@ class RolledDay(models.Model):
     """One calendar day (in `zone`) whose figures are in DayFigure.
 
     `rolled_at` is when the roll-up started reading, less a margin for
-    transactions that were still committing: an appointment created that day
-    and updated after it makes the day stale, and the page computes it live."""
+    transactions that were still committing: an appointment booked in the
+    covered part of the day and updated after it makes the day stale, and the
+    page computes it live."""
 
     day = models.DateField()
     zone = models.CharField(max_length=64)
     rolled_at = models.DateTimeField()
+    # The figures cover what happened from the day's midnight to here: the next
+    # midnight for a closed day, the roll-up's run (less its margin) for today.
+    until = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["zone", "day"], name="medconsult_rolledday_unique")]

@@ -3,11 +3,12 @@ fixed number of queries whatever the window or the size of the tables.
 
 Pure reads. Days are the viewer's calendar days (the admin's active zone).
 
-Closed days come from the roll-up (medconsult.models.RolledDay/DayFigure,
-written by the periodic job `rollup_analytics`); today, any day not rolled up
-and any rolled day made stale since (an appointment booked that day and
-changed after its roll-up) are computed live from the base tables, restricted
-to those days. Both go through day_rows(), so the page equals a computation
+Days come from the roll-up (medconsult.models.RolledDay/DayFigure, written by
+the periodic job `rollup_analytics`: closed days, and today up to the job's
+last run). What happened today since that run, any day not rolled up and any
+rolled day made stale since (an appointment booked that day and changed after
+its roll-up) are computed live from the base tables, restricted to those
+ranges. Both go through day_rows(), so the page equals a computation
 from scratch; tests/medconsult/test_analytics_rollup.py proves it.
 """
 
@@ -66,7 +67,7 @@ class Figures:
     weekly_verified: list  # (monday, count)
     median_verification: timedelta | None
     computed_at: datetime | None = None
-    live_days: int = field(default=0, compare=False)  # days computed from the base tables (today at least)
+    live_days: int = field(default=0, compare=False)  # whole days computed from the base tables
 
     @property
     def cancellation_rate(self):
@@ -89,34 +90,31 @@ def _midnight(day, zone):
     return datetime.combine(day, time.min, zone)
 
 
-def _runs(days):
-    """Sorted days as contiguous (first, last) runs."""
-    runs = []
+def day_ranges(days, zone) -> list:
+    """Sorted days as contiguous [start, end) instants."""
+    ranges = []
     for day in sorted(days):
-        if runs and runs[-1][1] + timedelta(days=1) == day:
-            runs[-1][1] = day
+        start, end = _midnight(day, zone), _midnight(day + timedelta(days=1), zone)
+        if ranges and ranges[-1][1] == start:
+            ranges[-1][1] = end
         else:
-            runs.append([day, day])
-    return runs
+            ranges.append([start, end])
+    return ranges
 
 
-def _in_days(column, days, zone) -> Q:
-    """`column` falls within one of `days` (calendar days in `zone`)."""
+def _in_ranges(column, ranges) -> Q:
+    """`column` falls within one of `ranges` ([start, end) instants)."""
     q = Q(pk__in=[])
-    for first, last in _runs(days):
-        q |= Q(
-            **{
-                f"{column}__gte": _midnight(first, zone),
-                f"{column}__lt": _midnight(last + timedelta(days=1), zone),
-            }
-        )
+    for start, end in ranges:
+        q |= Q(**{f"{column}__gte": start, f"{column}__lt": end})
     return q
 
 
-def day_rows(days, zone) -> list:
-    """The roll-up's rows for `days`, computed from the base tables in 5 queries:
-    (day, kind, mode, status, confirmed, name, count, paise)."""
-    booked = Appointment.objects.filter(_in_days("created_at", days, zone)).annotate(
+def day_rows(ranges, zone) -> list:
+    """The roll-up's rows for what was booked, captured or refunded within
+    `ranges`, per calendar day in `zone`, computed from the base tables in 5
+    queries: (day, kind, mode, status, confirmed, name, count, paise)."""
+    booked = Appointment.objects.filter(_in_ranges("created_at", ranges)).annotate(
         day=TruncDate("created_at", tzinfo=zone)
     )
     rows = [
@@ -152,7 +150,7 @@ def day_rows(days, zone) -> list:
     ):
         rows += [
             (day, kind, "", "", False, "", n, total)
-            for day, n, total in model.objects.filter(_in_days(stamp, days, zone), status=done)
+            for day, n, total in model.objects.filter(_in_ranges(stamp, ranges), status=done)
             .annotate(day=TruncDate(stamp, tzinfo=zone))
             .values_list("day")
             .annotate(n=Count("pk"), total=Sum("amount"))
@@ -161,18 +159,38 @@ def day_rows(days, zone) -> list:
     return rows
 
 
-def stale_days(first_day, rolled: dict, zone) -> set:
-    """Rolled days with an appointment booked that day and changed after the
-    day was rolled up (one query, on appointments' updated_at index)."""
-    since = min(rolled.values(), default=timezone.now())
+def usable_rolled_days(first_day, last_day, zone, zone_name) -> dict:
+    """{day: until} for the rolled days of [first_day, last_day] whose figures
+    still hold, in two queries: the rolled days, then the appointments changed
+    since (appointments' updated_at index). A rolled day covers what happened
+    from its midnight to `until` (the next midnight, or for today the roll-up's
+    run); a closed day rolled before it closed is left out (computed live).
+    A day is stale when an appointment booked in its covered part changed
+    after the day was rolled up."""
+    rolled = {
+        day: (rolled_at, until)
+        for day, rolled_at, until in RolledDay.objects.filter(
+            zone=zone_name, day__gte=first_day, day__lte=last_day
+        ).values_list("day", "rolled_at", "until")
+        if day == last_day or until >= _midnight(day + timedelta(days=1), zone)
+    }
+    since = min((rolled_at for rolled_at, _ in rolled.values()), default=timezone.now())
+    today_until = rolled[last_day][1] if last_day in rolled else _midnight(last_day, zone)
     changed = (
         Appointment.objects.filter(updated_at__gt=since, created_at__gte=_midnight(first_day, zone))
         .annotate(day=TruncDate("created_at", tzinfo=zone))
         .values_list("day")
-        .annotate(last=Max("updated_at"))
+        .annotate(
+            last=Max("updated_at"), last_covered=Max("updated_at", filter=Q(created_at__lt=today_until))
+        )
         .order_by()
     )
-    return {day for day, last in changed if day in rolled and last > rolled[day]}
+    for day, last, last_covered in changed:
+        if day in rolled:
+            latest = last_covered if day == last_day else last
+            if latest is not None and latest > rolled[day][0]:
+                del rolled[day]
+    return {day: until for day, (_, until) in rolled.items()}
 
 
 def figures(*, days=30, now=None, use_rollup=True) -> Figures:
@@ -192,23 +210,19 @@ def figures(*, days=30, now=None, use_rollup=True) -> Figures:
     rows = []
     rolled = {}
     if use_rollup:
-        # Closed days rolled up for this zone; today is never rolled.
-        rolled = dict(
-            RolledDay.objects.filter(zone=zone_name, day__gte=first_day, day__lt=last_day).values_list(
-                "day", "rolled_at"
-            )
-        )
-        for stale in stale_days(first_day, rolled, zone):
-            del rolled[stale]
+        rolled = usable_rolled_days(first_day, last_day, zone, zone_name)
         rows = [
             row
             for row in DayFigure.objects.filter(
-                rolled__zone=zone_name, rolled__day__gte=first_day, rolled__day__lt=last_day
+                rolled__zone=zone_name, rolled__day__gte=first_day, rolled__day__lte=last_day
             ).values_list("rolled__day", "kind", "mode", "status", "confirmed", "name", "count", "paise")
             if row[0] in rolled
         ]
     live = [day for day in window if day not in rolled]
-    rows += day_rows(live, zone)
+    ranges = day_ranges(live, zone)
+    if last_day in rolled:  # today after its roll-up
+        ranges.append([rolled[last_day], until])
+    rows += day_rows(ranges, zone)
 
     held, confirmed, revenue, refunds = (defaultdict(int) for _ in range(4))
     specialties, cities = defaultdict(int), defaultdict(int)

@@ -2,23 +2,24 @@
 so the analytics page reads at most 90 days of small rows instead of scanning
 the appointments table. Run by the periodic job `rollup_analytics`.
 
-A day is rolled up once it has been closed for MARGIN (transactions that were
-writing at midnight have committed), and rolled again when an appointment
-booked that day has changed since (analytics.stale_days). Money captured or
+Each run rolls today up to the run (less MARGIN, for transactions still
+committing), a closed day once (again after it closed, if it was rolled as
+today), and any day again when an appointment booked in its covered part has
+changed since (analytics.usable_rolled_days). Money captured or
 refunded is stamped with the moment it happened, so a closed day's money never
 changes. Doctors' specialties and clinic cities are read through joins, so
 changing them clears the roll-up (receivers below); the page computes live
 until the next run.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core.zones import zone as zone_of
-from medconsult.admin.analytics import WINDOWS, day_rows, stale_days
+from medconsult.admin.analytics import WINDOWS, day_ranges, day_rows, usable_rolled_days
 from medconsult.models import DayFigure, RolledDay
 
 MARGIN = timedelta(minutes=5)
@@ -26,7 +27,8 @@ KEEP_DAYS = max(WINDOWS)
 
 
 def rollup(*, now=None, zone_name=None) -> int:
-    """Roll up the closed days of the longest window that are missing or stale.
+    """Roll up the days of the longest window: today up to now (less MARGIN)
+    every run, and closed days missing, stale or rolled before they closed.
     Returns how many days were (re)written.
 
     Side effects: replaces those days' RolledDay and DayFigure rows in one
@@ -34,30 +36,35 @@ def rollup(*, now=None, zone_name=None) -> int:
     now = now or timezone.now()
     zone_name = zone_name or settings.TIME_ZONE
     zone = zone_of(zone_name)
-    # A day is closed once its next midnight is MARGIN in the past.
-    last_closed = timezone.localdate(now - MARGIN, zone) - timedelta(days=1)
-    first_day = last_closed - timedelta(days=KEEP_DAYS - 1)
-    rolled = dict(
-        RolledDay.objects.filter(zone=zone_name, day__gte=first_day, day__lte=last_closed).values_list(
-            "day", "rolled_at"
-        )
-    )
-    stale = stale_days(first_day, rolled, zone)
-    days = [
-        first_day + timedelta(days=i)
-        for i in range(KEEP_DAYS)
-        if first_day + timedelta(days=i) not in rolled or first_day + timedelta(days=i) in stale
-    ]
+    # Stamped before reading, less MARGIN: a change committing while we read has
+    # an updated_at after it, so it makes its day stale, never lost; what is
+    # booked, paid or refunded after `cutoff` is read live by the page.
+    cutoff = now - MARGIN
+    today = timezone.localdate(cutoff, zone)
+    first_day = today - timedelta(days=KEEP_DAYS - 1)
+    usable = usable_rolled_days(first_day, today, zone, zone_name)
+    days = [day for day in (first_day + timedelta(days=i) for i in range(KEEP_DAYS - 1)) if day not in usable]
+    # A closed day rolled before it closed is not usable: rolled again, whole.
+    ranges = day_ranges(days, zone)
+    today_start = datetime.combine(today, time.min, zone)
+    if ranges and ranges[-1][1] == today_start:
+        ranges[-1][1] = cutoff
+    else:
+        ranges.append([today_start, cutoff])
+    days.append(today)
+    rows = day_rows(ranges, zone)
     with transaction.atomic():
         RolledDay.objects.filter(zone=zone_name, day__lt=first_day).delete()
-        if not days:
-            return 0
-        # Stamped before reading, less MARGIN: a change committing while we read
-        # has an updated_at after it, so it makes the day stale, never lost.
-        rolled_at = now - MARGIN
-        rows = day_rows(days, zone)
         RolledDay.objects.filter(zone=zone_name, day__in=days).delete()
-        by_day = {day: RolledDay(day=day, zone=zone_name, rolled_at=rolled_at) for day in days}
+        by_day = {
+            day: RolledDay(
+                day=day,
+                zone=zone_name,
+                rolled_at=cutoff,
+                until=cutoff if day == today else datetime.combine(day + timedelta(days=1), time.min, zone),
+            )
+            for day in days
+        }
         RolledDay.objects.bulk_create(by_day.values())
         DayFigure.objects.bulk_create(
             [

@@ -383,9 +383,20 @@ def test_analytics_rollup_figures_equal_figures_from_scratch(known_data, days):
     data = figures(days=days, now=NOW)
 
     assert data == figures(days=days, now=NOW, use_rollup=False)
-    assert data.live_days == 1  # today only
-    assert RolledDay.objects.filter(day=NOW.date()).count() == 0
+    assert data.live_days == 0  # today rolled up to 5 minutes ago, the rest read live
+    assert RolledDay.objects.get(day=NOW.date()).until == NOW - timedelta(minutes=5)
     assert DayFigure.objects.filter(rolled__day=NOW.date() - timedelta(days=1)).exists()
+
+
+def test_analytics_rollup_counts_what_happens_today_after_it(known_data):
+    _rolled_up(known_data)
+    book_later = AppointmentFactory(created_at=NOW - timedelta(minutes=1), start=NOW + timedelta(days=50))
+
+    data = figures(days=30, now=NOW)
+
+    assert data.daily[-1][1] == 2  # held today: the one rolled up and the one since
+    assert data == figures(days=30, now=NOW, use_rollup=False)
+    assert book_later.mode == Mode.ONLINE
 
 
 def test_analytics_rollup_day_changed_since_is_computed_live_then_rolled_again(known_data):
@@ -398,9 +409,9 @@ def test_analytics_rollup_day_changed_since_is_computed_live_then_rolled_again(k
         data = figures(days=30, now=NOW + timedelta(minutes=1))
         assert (data.totals["cancelled"], data.totals["completed"]) == (0, 2)
         assert data == figures(days=30, now=NOW + timedelta(minutes=1), use_rollup=False)
-        assert data.live_days == 2
-        assert rollup(now=NOW + timedelta(minutes=10)) == 1  # that day only
-    assert rollup(now=NOW + timedelta(minutes=10)) == 0
+        assert data.live_days == 1  # the changed day
+        assert rollup(now=NOW + timedelta(minutes=10)) == 2  # that day and today
+        assert rollup(now=NOW + timedelta(minutes=10)) == 1  # today only
 
 
 def test_analytics_rollup_cleared_when_a_doctors_specialties_change(known_data):
@@ -427,7 +438,7 @@ def test_analytics_rollup_for_another_zone_reads_every_day_live(known_data):
 def test_analytics_rollup_is_a_periodic_job():
     assert "rollup_analytics" in dict(JOBS)
     call_command("rollup_analytics")
-    assert RolledDay.objects.count() == 90
+    assert RolledDay.objects.count() == 90  # today and the 89 days before
 
 
 # --- The first admin ------------------------------------------------------------------------
