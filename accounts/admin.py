@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.models import User
+from core.audit import audit_record
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -49,3 +52,29 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    def save_model(self, request, obj, form, change):
+        """Staff changes to an account are audited; a doctor deactivated here
+        is pointed at the page that cancels what they still have booked."""
+        super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if name not in ("password1", "password2")]
+        if not changed:
+            return
+        audit_record(
+            action="account.edited_by_staff" if change else "account.created_by_staff",
+            actor=request.user,
+            target=obj,
+            subject=obj,
+            request=request,
+            detail="Changed: " + ", ".join(changed),
+        )
+        profile_id = getattr(getattr(obj, "doctor_profile", None), "pk", None)
+        if change and "is_active" in changed and not obj.is_active and profile_id:
+            self.message_user(
+                request,
+                format_html(
+                    'The doctor is deactivated. <a href="{}">See and cancel their upcoming appointments</a>.',
+                    reverse("admin:doctor_upcoming", args=[profile_id]),
+                ),
+                messages.WARNING,
+            )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User, normalize_email, without_doctor_title
 from accounts.signals import user_registered
 from core import throttle as core_throttle
+from core.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -193,3 +194,18 @@ def _email_after_commit(*, user: User, subject: str, template: str, context: dic
             )
 
     transaction.on_commit(send)
+
+
+def user_deactivate(*, user: User, actor, request=None) -> User:
+    """Close `user`'s account (staff): they can no longer log in, and a doctor
+    leaves search and booking at once. Their rows stay (appointments, records,
+    the audit trail). Side effects: audit row.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.is_active:
+            return user
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        audit_record(action="account.deactivated", actor=actor, target=user, subject=user, request=request)
+    return user

@@ -28,6 +28,7 @@ class Party(StrEnum):
     PATIENT = "patient"
     DOCTOR = "doctor"
     SYSTEM = "system"  # jobs and services acting on no one's behalf (expiry, lapsed requests)
+    STAFF = "staff"  # MedConsult's own team, in admin (never the appointment's doctor or patient)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ NO_SHOW = Action("no_show", "recorded as a no-show")
 EXPIRE = Action("expire", "expired")
 CONFIRM_PAYMENT = Action("confirm_payment", "confirmed by a payment")
 DOCTOR_ABSENT = Action("doctor_absent", "cancelled for the doctor's absence")
+STAFF_CANCEL = Action("staff_cancel", "cancelled by staff")
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,9 @@ MOVES = (
     # The patient's own unpaid hold: nothing was paid, so nothing to refund, and
     # the booking limit tells them to pay for it or cancel it; any time before the start.
     *_rows(CANCEL, [Status.PENDING_PAYMENT], [Party.PATIENT], BEFORE_START, Status.CANCELLED),
+    # Staff cancel from admin, any time, with a reason (a doctor who stopped
+    # practising, a complaint); the refund policy gives the whole fee back.
+    *_rows(STAFF_CANCEL, Appointment.ACTIVE, [Party.STAFF], ANY_TIME, Status.CANCELLED),
     *_rows(RESCHEDULE, [Status.REQUESTED, Status.CONFIRMED], [Party.PATIENT], WITH_NOTICE, None),
     *_rows(ACCEPT, [Status.REQUESTED], [Party.DOCTOR], BEFORE_START, Status.CONFIRMED),
     *_rows(DECLINE, [Status.REQUESTED], [Party.DOCTOR], BEFORE_START, Status.DECLINED),
@@ -138,13 +143,16 @@ class Refused(Exception):
 
 
 def party_of(appointment, user) -> Party | None:
-    """Who `user` is to `appointment`: None for the system, or for a stranger."""
+    """Who `user` is to `appointment`: SYSTEM for None, STAFF for an admin who is
+    neither its doctor nor its patient, None for a stranger."""
     if user is None:
         return Party.SYSTEM
     if user.pk == appointment.doctor.user_id:
         return Party.DOCTOR
     if user.pk == appointment.patient_id:
         return Party.PATIENT
+    if getattr(user, "is_staff", False):
+        return Party.STAFF
     return None
 
 
@@ -154,6 +162,8 @@ def _who_may(action) -> str:
     ]
     if parties == [Party.DOCTOR]:
         return "Only the appointment's doctor can do that."
+    if any(m.action == action and m.party == Party.STAFF for m in MOVES) and not parties:
+        return "Only MedConsult staff can do that."
     return f"Only the {' or the '.join(parties)} can {action.name} this appointment."
 
 

@@ -167,6 +167,9 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["doctor", "start"]),
             models.Index(fields=["patient", "start"]),
+            # The admin analytics page: today's bookings, and bookings changed since the roll-up.
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["updated_at"]),
         ]
         constraints = [
             models.CheckConstraint(

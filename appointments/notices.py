@@ -186,6 +186,33 @@ def notify_cancelled(appointment, *, by_doctor, reason):
         )
 
 
+def notify_cancelled_by_staff(appointment, *, reason, alternatives=None):
+    """Both parties hear that MedConsult cancelled, and why. `alternatives` is
+    (label, path) of a page of other doctors the patient can book instead: the
+    patient's notification links there, the doctor's to the appointment."""
+    patient, doctor_user = appointment.patient, appointment.doctor.user
+    for user in (patient, doctor_user):
+        other = appointment.doctor.display_name if user == patient else patient.get_full_name()
+        body = (
+            f"MedConsult cancelled the appointment with {other}, {_line(appointment, user)}. Reason: {reason}"
+        )
+        offer = user == patient and alternatives is not None
+        if user == patient and appointment.payment_state == appointment.PaymentState.PAID:
+            body += "\nYour payment is refunded in full."
+        if offer:
+            body += f"\nYou can book another doctor instead: {alternatives[0]}."
+        notify(
+            user=user,
+            kind="appointment.cancelled",
+            title="MedConsult cancelled your appointment",
+            body=body,
+            url=alternatives[1] if offer else reverse("appointments:detail", args=[appointment.pk]),
+            attachment=("appointment.ics", "text/calendar", ics_for(appointment, cancelled=True))
+            if user == patient
+            else None,
+        )
+
+
 def notify_doctor_absent(appointment, *, reason):
     """The system cancelled an online consultation the doctor never started."""
     patient, doctor_user = appointment.patient, appointment.doctor.user

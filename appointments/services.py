@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import IntegrityError, OperationalError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -22,7 +23,8 @@ from appointments.next_available import schedule_refresh
 from appointments.selectors import bookable_window, booking_settings_for, slot_inputs
 from appointments.slots import free_slots
 from core import zones
-from profiles.models import DoctorProfile, Mode, PatientProfile
+from core.audit import audit_record
+from profiles.models import Clinic, DoctorProfile, Mode, PatientProfile
 
 Status = Appointment.Status
 logger = logging.getLogger(__name__)
@@ -376,6 +378,35 @@ def appointment_cancel(*, appointment, actor, reason, now=None) -> Appointment:
     return appointment
 
 
+def appointment_staff_cancel(*, appointment, actor, reason, alternatives=None, request=None, now=None):
+    """REQUESTED / PENDING_PAYMENT / CONFIRMED -> CANCELLED by staff, any time, with a reason.
+
+    `alternatives` is (label, path) of other doctors to offer the patient.
+    Side effects: notifications to patient and doctor; reminders withdrawn; an
+    audit row; after commit appointment_cancelled (payments refunds the whole
+    fee: the refund policy charges nothing when the patient did not cancel).
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingError("Please give a reason for cancelling.")
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        _move(appointment, action="staff_cancel", actor=actor, reason=reason, now=now)
+        notices.withdraw_reminders(appointment)
+        notices.notify_cancelled_by_staff(appointment, reason=reason, alternatives=alternatives)
+        audit_record(
+            action="appointment.cancelled_by_staff",
+            actor=actor,
+            target=appointment,
+            subject=appointment.patient,
+            request=request,
+            detail=reason,
+        )
+        _send_after_commit(appointment, Status.CANCELLED)
+    return appointment
+
+
 def appointment_cancel_doctor_absent(*, appointment, reason, now=None) -> Appointment:
     """CONFIRMED -> CANCELLED by the system, after the start: the doctor did not
     come to the online consultation (consultations' periodic job decides when).
@@ -392,6 +423,67 @@ def appointment_cancel_doctor_absent(*, appointment, reason, now=None) -> Appoin
         notices.notify_doctor_absent(appointment, reason=reason)
         _send_after_commit(appointment, Status.CANCELLED)
     return appointment
+
+
+def doctor_upcoming_appointments(doctor, *, now=None):
+    """The doctor's appointments still holding a slot and not over: what staff
+    must cancel when the doctor stops practising."""
+    now = now or timezone.now()
+    return (
+        Appointment.objects.filter(Appointment.upcoming(now), doctor=doctor)
+        .select_related("patient", "clinic", "doctor__user")
+        .order_by("start")
+    )
+
+
+def doctor_appointments_cancel(*, doctor, actor, reason, request=None, now=None) -> list[Appointment]:
+    """Cancel every upcoming appointment of `doctor` (who stopped practising,
+    was deactivated or sent back to verification) in one step, all or none.
+
+    Each is cancelled by appointment_staff_cancel, so each patient is told why,
+    refunded in full when they paid, and offered other bookable doctors of the
+    same specialty in the same city. Returns the cancelled appointments.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingError("Please give a reason for cancelling.")
+    alternatives = alternatives_for(doctor)
+    with transaction.atomic():
+        lock_doctor(doctor)
+        cancelled = [
+            appointment_staff_cancel(
+                appointment=appointment,
+                actor=actor,
+                reason=reason,
+                alternatives=alternatives,
+                request=request,
+                now=now,
+            )
+            for appointment in doctor_upcoming_appointments(doctor, now=now)
+        ]
+    return cancelled
+
+
+def alternatives_for(doctor):
+    """(label, path) of the page of bookable doctors of `doctor`'s first
+    specialty in the city of their first clinic; the city page without a
+    specialty; the search page without a clinic."""
+    specialty = doctor.specialties.order_by("name").first()
+    clinic = Clinic._base_manager.filter(doctor=doctor).select_related("city").order_by("pk").first()
+    if clinic is not None and specialty is not None:
+        return (
+            f"other {specialty.name} doctors in {clinic.city.name}",
+            reverse("profiles:landing_specialty", args=[clinic.city.slug, specialty.slug]),
+        )
+    if clinic is not None:
+        return (
+            f"other doctors in {clinic.city.name}",
+            reverse("profiles:landing_city", args=[clinic.city.slug]),
+        )
+    if specialty is not None:
+        return (f"other {specialty.name} doctors", f"{reverse('profiles:search')}?specialty={specialty.slug}")
+    return ("other doctors on MedConsult", reverse("profiles:search"))
 
 
 def appointment_reschedule(*, appointment, actor, start, now=None) -> Appointment:

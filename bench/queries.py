@@ -160,6 +160,8 @@ def main(argv=None):
         "landing": landing_paths(rng, db, args.count),
         "doctor": [f"/doctors/{slug}/" for slug in doctors[: args.count]],
         "slots": [f"/doctors/{slug}/slots/" for slug in doctors[args.count : 2 * args.count]],
+        # Both windows of the admin analytics page (a staff session; bench/staff_session.py).
+        "analytics": ["/admin/analytics/?days=30", "/admin/analytics/?days=90"],
     }
     for name, paths in files.items():
         if name.startswith("search") and len(paths) < MIN_SEARCHES:

@@ -5,7 +5,8 @@ it with wrk, and write bench/results/latest.md. See bench/README.md.
 
 Steps: (re)create the PostgreSQL database medconsult_bench, migrate, collect
 static files, load 100,000 doctors and 1,000,000 appointments (bench/load.py),
-refresh every doctor's next free slot, VACUUM ANALYZE; write the request paths
+refresh every doctor's next free slot, VACUUM ANALYZE; roll up the analytics page's closed
+days (manage.py rollup_analytics, as the periodic job does); write the request paths
 (bench/queries.py); count SQL queries per request (bench/count_queries.py);
 start gunicorn (2 sync workers, DEBUG off, persistent connections); weigh a
 search page; run wrk against each endpoint at each concurrency; stop gunicorn.
@@ -60,10 +61,13 @@ ENDPOINTS = [
     ("ready", "/healthz?db=1 (readiness: one `SELECT 1`, the one-query reference)", {}),
     ("poll_empty", "consultation poll, nothing new (204)", {"HX-Request": "true"}),
     ("poll_one", "consultation poll returning one message", {"HX-Request": "true"}),
+    ("analytics", "admin analytics page, 30 and 90 days (staff session cookie)", {}),
 ]
 # Signed in as a patient (bench/poll_paths.py writes the cookie).
 POLL_ENDPOINTS = ("poll_empty", "poll_one")
 TARGET_POLL_READY_SHARE, TARGET_POLL_HEALTHZ_SHARE, TARGET_POLL_P95_MS = 80, 50, 20
+# Endpoints behind the staff login: bench/staff_session.py writes the session key.
+STAFF_ENDPOINTS = ("analytics",)
 SEARCH_ENDPOINTS = ("search_text", "search_filtered", "search_3days", "landing")
 # The search page whose weight is measured: a typical query with a full page of results.
 WEIGHED_PAGE = "/doctors/?q=dermatologist&city=mumbai"
@@ -366,9 +370,13 @@ BENCH_LINE = re.compile(r"^BENCH (.*)$", re.MULTILINE)
 
 
 def headers_for(name, headers) -> dict:
-    """The endpoint's headers, with the signed-in patient's cookie for the poll rows."""
+    """The endpoint's headers, with the signed-in patient's cookie for the poll rows and the
+    staff session for the admin rows."""
     if name in POLL_ENDPOINTS:
         return {**headers, "Cookie": (DATA / "poll_cookie.txt").read_text().strip()}
+    if name in STAFF_ENDPOINTS:
+        key = (DATA / "staff_session.txt").read_text().strip()
+        return {**headers, "Cookie": f"sessionid={key}"}
     return headers
 
 
@@ -570,7 +578,7 @@ def report(args, started, results, counts, weight, facts, info) -> str:
         "each endpoint walking its own list of paths (bench/data/*.txt: "
         "500+ different queries per search endpoint).",
         "- SQL queries per request: Django's test client with CaptureQueriesContext against the same "
-        f"database, not under load, {counts['search_text']['samples']} different paths per endpoint "
+        f"database, not under load, {max(c['samples'] for c in counts.values())} different paths per endpoint "
         "after one warm-up request (min-max).",
         "",
         "| Endpoint | Concurrency | Requests/s | p50 ms | p95 ms | p99 ms | % of /healthz | SQL queries "
@@ -646,7 +654,7 @@ def report(args, started, results, counts, weight, facts, info) -> str:
         "| Slowest path |",
         "|---|---|---:|---:|---:|---:|---|",
     ]
-    for name, label, _ in ENDPOINTS:
+    for name, label, _ in selected(args):
         c = counts[name]
         statuses = ", ".join(f"{n}x {code}" for code, n in c["statuses"].items())
         found = ""
@@ -725,16 +733,29 @@ def main(argv=None):
 
     if args.reuse_database and database_exists():
         print(f"Reusing the database {DB_NAME} of the last run.")
+        with step("Apply new migrations to the kept database"):
+            run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
     else:
         build_database(env, args)
+    if command_exists("rollup_analytics", env):
+        # What the periodic job keeps in production: the analytics page's closed days.
+        with step("manage.py rollup_analytics"):
+            run([PYTHON, "manage.py", "rollup_analytics"], env)
     with step("Collect static files"):
         run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     flush_cache()
     with step("Write the request paths"):
         run([PYTHON, BENCH / "queries.py"], env)
         run([PYTHON, BENCH / "poll_paths.py"], env)
+    if any(name in STAFF_ENDPOINTS for name, _, _ in selected(args)):
+        with step("A staff session for the admin endpoints"):
+            run([PYTHON, BENCH / "staff_session.py"], env)
     with step("Count SQL queries per request"):
-        run([PYTHON, BENCH / "count_queries.py", "--out", DATA / "queries.json"], env)
+        run(
+            [PYTHON, BENCH / "count_queries.py", "--out", DATA / "queries.json"]
+            + [name for name, _, _ in selected(args)],
+            env,
+        )
     counts = json.loads((DATA / "queries.json").read_text())
 
     base = f"http://127.0.0.1:{args.port}"

@@ -2,14 +2,56 @@
 
 Sessions change only through consultations.services. The message text is
 medical data, so the admin shows the session, its history and message counts,
-never the conversation; opening a session is written to the audit log.
+never the conversation; opening a session is written to the audit log. The
+list shows who wrote last and when, so staff see the rooms that wait on the
+doctor (the admin home counts those unanswered for more than 4 hours).
 """
 
-from django.contrib import admin
+from datetime import timedelta
 
-from consultations.models import Call, ConsultationEvent, ConsultationSession
+from django.contrib import admin
+from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
+
+from consultations.models import Call, ConsultationEvent, ConsultationSession, Message
 from core.admin_mixins import ReadOnlyAdminMixin
 from core.audit import audit_record
+
+UNANSWERED_AFTER = timedelta(hours=4)
+LIVE = (
+    ConsultationSession.Status.SCHEDULED,
+    ConsultationSession.Status.IN_PROGRESS,
+    ConsultationSession.Status.COMPLETED,
+)
+
+
+def with_last_message(queryset):
+    """Each session with who wrote its latest message and when (two subqueries
+    on the (session, created_at) order, no join that multiplies rows)."""
+    latest = Message.objects.filter(session=OuterRef("pk")).order_by("-created_at", "-pk")
+    return queryset.annotate(
+        last_sender_id=Subquery(latest.values("sender_id")[:1]),
+        last_message_at=Subquery(latest.values("created_at")[:1]),
+    )
+
+
+def unanswered(queryset, *, now=None):
+    """Live sessions whose latest message is the patient's and older than 4 hours."""
+    now = now or timezone.now()
+    return with_last_message(queryset.filter(status__in=LIVE)).filter(
+        last_sender_id=F("appointment__patient_id"), last_message_at__lt=now - UNANSWERED_AFTER
+    )
+
+
+class UnansweredFilter(admin.SimpleListFilter):
+    title = "waiting for the doctor"
+    parameter_name = "unanswered"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Patient's message unanswered for more than 4 hours")]
+
+    def queryset(self, request, queryset):
+        return unanswered(queryset) if self.value() == "yes" else queryset
 
 
 class ConsultationEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -21,10 +63,20 @@ class ConsultationEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(ConsultationSession)
 class ConsultationSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("pk", "appointment", "status", "outcome", "started_at", "completed_at", "created_at")
-    list_filter = ("status", "outcome")
+    list_display = (
+        "pk",
+        "appointment",
+        "status",
+        "outcome",
+        "last_message_at",
+        "started_at",
+        "completed_at",
+        "created_at",
+    )
+    list_filter = (UnansweredFilter, "status", "outcome")
     list_select_related = ("appointment__doctor__user", "appointment__patient")
     search_fields = ("=appointment__pk",)
+    show_full_result_count = False
     fields = (
         "appointment",
         "status",
@@ -37,6 +89,13 @@ class ConsultationSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
     inlines = [ConsultationEventInline]
+
+    def get_queryset(self, request):
+        return with_last_message(super().get_queryset(request))
+
+    @admin.display(description="last message", ordering="last_message_at")
+    def last_message_at(self, obj):
+        return obj.last_message_at
 
     @admin.display(description="messages")
     def message_count(self, obj):

@@ -40,3 +40,10 @@ def one_line(text: str) -> str:
     whitespace or control characters becomes one space, bidi controls go."""
     text = "".join(" " if is_control(char) else char for char in strip_bidi(text))
     return " ".join(text.split())
+
+
+def csv_safe(value) -> str:
+    """A cell for a CSV export: text a spreadsheet would run as a formula
+    (=, +, -, @ first) is prefixed with an apostrophe."""
+    value = "" if value is None else str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

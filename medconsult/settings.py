@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "payments",
     "prescriptions",
     "medconsult",
-    "django.contrib.admin",
+    "medconsult.admin.config.MedConsultAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

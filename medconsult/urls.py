@@ -5,10 +5,6 @@ from django.urls import include, path, re_path
 from core.views import public_media
 from medconsult import views
 
-admin.site.site_header = "MedConsult administration"
-admin.site.site_title = "MedConsult admin"
-admin.site.index_title = "Doctors, appointments and payments"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),

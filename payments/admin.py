@@ -14,6 +14,8 @@ from django.urls import path
 from django.utils import timezone
 
 from core.admin_mixins import ReadOnlyAdminMixin
+from core.audit import audit_record
+from core.text import csv_safe
 from payments.models import Payment, Refund, WebhookEvent
 
 
@@ -118,6 +120,12 @@ class PaymentAdmin(ReadOnlyAdmin):
             .prefetch_related("refunds")
             .order_by("created_at")
         )
+        audit_record(
+            action="payments.exported",
+            actor=request.user,
+            request=request,
+            detail=f"{form.cleaned_data['start']} to {form.cleaned_data['end']}",
+        )
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="payments-{form.cleaned_data["start"]}-{form.cleaned_data["end"]}.csv"'
@@ -137,16 +145,11 @@ class PaymentAdmin(ReadOnlyAdmin):
                     payment.currency,
                     payment.refunded,
                     payment.appointment_id,
-                    _csv_safe(payment.appointment.doctor.display_name),
-                    _csv_safe(payment.appointment.patient.email),
+                    csv_safe(payment.appointment.doctor.display_name),
+                    csv_safe(payment.appointment.patient.email),
                 ]
             )
         return response
-
-
-def _csv_safe(value: str) -> str:
-    """No formula injection when the file is opened in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @admin.register(Refund)
@@ -157,8 +160,28 @@ class RefundAdmin(ReadOnlyAdmin):
     list_select_related = ("payment",)
 
 
+class WebhookFailedFilter(admin.SimpleListFilter):
+    title = "outcome"
+    parameter_name = "failed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Failed"), ("no", "Applied or ignored")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(WebhookEvent.failed())
+        if self.value() == "no":
+            return queryset.exclude(WebhookEvent.failed())
+        return queryset
+
+
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("event", "event_id", "signature_valid", "outcome", "received_at", "processed_at")
-    list_filter = ("event", "signature_valid", ("received_at", admin.DateFieldListFilter))
+    list_filter = (
+        WebhookFailedFilter,
+        "event",
+        "signature_valid",
+        ("received_at", admin.DateFieldListFilter),
+    )
     search_fields = ("event_id", "outcome")

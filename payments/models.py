@@ -43,6 +43,8 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The admin analytics page reads today's captured money live.
+        indexes = [models.Index(fields=["captured_at"])]
 
     def __str__(self):
         return f"{self.receipt} ({self.get_status_display()})"
@@ -81,6 +83,8 @@ class Refund(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The admin analytics page reads today's refunded money live.
+        indexes = [models.Index(fields=["processed_at"])]
 
     def __str__(self):
         return f"Refund of {self.amount} paise for {self.payment.receipt} ({self.get_status_display()})"
@@ -104,6 +108,12 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.event or 'unknown'} {self.event_id or '(unsigned)'}"
+
+    @classmethod
+    def failed(cls) -> models.Q:
+        """Deliveries that changed nothing and need a look: a bad signature, or
+        an error while applying (services.webhook_receive writes these outcomes)."""
+        return models.Q(signature_valid=False) | models.Q(outcome__startswith="error")
 
 
 # --- The offline gateway's own books (PAYMENT_GATEWAY=fake) ----------------------------

@@ -674,6 +674,8 @@ def refund_for_cancellation(*, appointment, actor, at, now=None) -> Refund | Non
             reason = "You cancelled the appointment."
         elif actor is not None and actor.pk == payment.appointment.doctor.user_id:
             reason = f"{payment.appointment.doctor.display_name} cancelled the appointment."
+        elif actor is not None and actor.is_staff:
+            reason = "MedConsult cancelled the appointment."
         else:
             reason = "The appointment was cancelled."
         return _refund_create(payment, amount=amount, reason=reason, now=now)

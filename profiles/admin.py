@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from core.admin_mixins import ReadOnlyAdminMixin
+from core.audit import audit_record
 from profiles import services
 from profiles.forms import RejectForm
 from profiles.models import (
@@ -237,6 +238,19 @@ class DoctorProfileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = [*form.changed_data]
+        if changed:
+            audit_record(
+                action="doctor.edited_by_staff",
+                actor=request.user,
+                target=obj,
+                subject=obj.user,
+                request=request,
+                detail="Changed: " + ", ".join(changed),
+            )
 
     def save_related(self, request, form, formsets, change):
         """After the profile, its specialties and its clinics are saved: staff

@@ -113,18 +113,19 @@ def test_appointment_admin_list_shows_every_appointment_readably_for_staff(
         ({"q": "priya.n@example.com"}, "confirmed"),
         ({"q": "Karan"}, "cancelled"),
         ({"q": "Asha Rao"}, "confirmed"),
-        ({"q": "knee"}, "cancelled"),
+        ({"q": "Vikram"}, "cancelled"),
+        ({"q": "knee"}, None),  # the reason for the visit is medical content: not searchable
     ],
 )
 def test_appointment_admin_filters_and_search_narrow_the_list(
     client_for, staff, two_appointments, query, expected
 ):
     confirmed, cancelled = two_appointments
-    wanted = {"confirmed": confirmed, "cancelled": cancelled}[expected]
+    wanted = {"confirmed": [confirmed.pk], "cancelled": [cancelled.pk], None: []}[expected]
 
     response = client_for(staff).get(reverse(CHANGELIST), query)
 
-    assert listed(response) == [wanted.pk]
+    assert listed(response) == wanted
 
 
 def test_appointment_admin_filters_by_doctor_and_date(client_for, staff, two_appointments):
@@ -161,7 +162,9 @@ def test_appointment_admin_list_query_count_does_not_grow_with_rows(
     browser = client_for(staff)
     browser.get(reverse(CHANGELIST))  # warms the session, as for any later page
 
-    with django_assert_num_queries(6):
+    # Session, user, count, rows, the doctor filter's choices, the specialty and
+    # city filters' reference lists, and the date hierarchy.
+    with django_assert_num_queries(8):
         response = browser.get(reverse(CHANGELIST))
 
     assert len(response.context["cl"].result_list) == rows
@@ -301,3 +304,78 @@ def test_availability_admins_list_and_filter_by_doctor(client_for, staff):
     assert listed(approving) == [settings.pk]
     assert rule_page.status_code == 200
     assert 'name="_save"' not in rule_page.content.decode()
+
+
+# --- Filters added for the control room (issue 15) --------------------------------------------
+
+
+@pytest.fixture
+def across_cities():
+    from tests.factories import ClinicFactory, LocalityFactory, SpecialtyFactory
+
+    derma = SpecialtyFactory(name="Dermatologist", slug="dermatologist")
+    cardio = SpecialtyFactory(name="Cardiologist", slug="cardiologist")
+    asha = DoctorProfileFactory(full_name="Dr. Asha Rao")
+    vikram = DoctorProfileFactory(full_name="Dr. Vikram Iyer")
+    asha.specialties.add(derma, cardio)  # two specialties: still one row per appointment
+    vikram.specialties.add(cardio)
+    pune = ClinicFactory(doctor=asha, locality=LocalityFactory(name="Kothrud"))
+    ClinicFactory(doctor=vikram, locality=LocalityFactory(city__name="Mumbai", name="Bandra"))
+    pune_visit = AppointmentFactory(
+        doctor=asha, mode=Mode.IN_PERSON, clinic=pune, start=at(2, 10), payment_state="UNPAID"
+    )
+    asha_video = AppointmentFactory(doctor=asha, start=at(5, 10), payment_state="PAID")
+    vikram_video = AppointmentFactory(doctor=vikram, start=at(9, 10), payment_state="REFUNDED")
+    return pune_visit, asha_video, vikram_video
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"specialty": "dermatologist"}, [0, 1]),
+        ({"specialty": "cardiologist"}, [0, 1, 2]),
+        ({"city": "pune"}, [0, 1]),  # a video consult counts in its doctor's clinic city
+        ({"city": "mumbai"}, [2]),
+        ({"paid": "yes"}, [1, 2]),
+        ({"paid": "no"}, [0]),
+        ({"payment_state__exact": "REFUNDED"}, [2]),
+        ({"start_from": "{d2}", "start_to": "{d5}"}, [0, 1]),
+        ({"start_from": "{d6}"}, [2]),
+        ({"start_to": "{d2}"}, [0]),
+        ({"q": "vikram"}, [2]),
+    ],
+)
+def test_appointment_admin_control_room_filters(client_for, staff, across_cities, query, expected):
+    days = {f"{{d{n}}}": str(timezone.localdate(at(n, 10), KOLKATA)) for n in (2, 5, 6)}
+    query = {key: days.get(value, value) for key, value in query.items()}
+
+    response = client_for(staff).get(reverse(CHANGELIST), query)
+
+    assert listed(response) == sorted(across_cities[i].pk for i in expected)
+
+
+def test_appointment_admin_search_finds_an_appointment_by_number_and_doctor_email(
+    client_for, staff, across_cities
+):
+    browser = client_for(staff)
+    target = across_cities[2]
+
+    assert listed(browser.get(reverse(CHANGELIST), {"q": str(target.pk)})) == [target.pk]
+    assert listed(browser.get(reverse(CHANGELIST), {"q": f"#{target.pk}"})) == [target.pk]
+    assert listed(browser.get(reverse(CHANGELIST), {"q": target.doctor.user.email})) == [target.pk]
+
+
+def test_appointment_admin_bad_date_range_is_ignored_not_an_error(client_for, staff, across_cities):
+    response = client_for(staff).get(reverse(CHANGELIST), {"start_from": "not-a-date"})
+
+    assert len(listed(response)) == 3
+
+
+def test_appointment_admin_detail_offers_staff_cancel_only_while_active(client_for, staff):
+    browser = client_for(staff)
+    active = AppointmentFactory()
+    done = AppointmentFactory(status=Status.COMPLETED, start=at(-3, 10))
+    cancel = reverse("admin:appointments_appointment_cancel", args=[active.pk])
+
+    assert cancel in browser.get(change_url(active)).content.decode()
+    assert "Cancel with a reason" not in browser.get(change_url(done)).content.decode()

@@ -110,6 +110,10 @@ def test_admin_exports_a_date_range_as_csv(client_for, staff, paid):
     assert rows[0][:3] == ["created_at", "receipt", "status"]
     assert [row[1] for row in rows[1:]] == [paid.receipt]
     assert rows[1][6] == str(paid.amount)
+    from core.models import AuditLog
+
+    exported = AuditLog.objects.get(action="payments.exported")
+    assert (exported.actor, exported.detail) == (staff, f"{today - timedelta(days=1)} to {today}")
 
 
 def test_admin_export_is_for_staff_only(client_for, payer):

@@ -29,13 +29,14 @@ JOBS = (
     ("reconcile_payments", 5 * 60),  # missed webhooks, missing refunds, refunds to send
     ("consultations_tick", 60),  # missing rooms, doctors' no-shows, 4-hour nudges
     ("purge_call_signals", 5 * 60),  # video-call signalling past its lifetime
+    ("rollup_analytics", 5 * 60),  # the analytics page's closed days, and days changed since
 )
 
 
 class Command(BaseCommand):
     help = (
         "Run the periodic jobs (send_notifications, expire_holds and consultations_tick every minute, "
-        "refresh_next_available and reconcile_payments every 5 minutes, the fake gateway's "
+        "refresh_next_available, reconcile_payments and rollup_analytics every 5 minutes, the fake gateway's "
         "webhooks every 5 seconds) until stopped with SIGINT or SIGTERM."
     )
 
