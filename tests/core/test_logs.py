@@ -263,3 +263,46 @@ def test_log_line_failed_account_email_at_error_without_the_link(
     assert "ConnectionRefusedError" in line["traceback"]
     assert settings.SITE_URL not in raw  # the verification link is a credential
     assert patient.email not in raw
+
+
+def test_log_line_password_reset_and_verify_tokens_scrubbed_from_paths(patient, client, log_lines):
+    """The reset and verification links carry a credential in their path: the access
+    log, Django's 4xx lines and Sentry keep the path without it."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from accounts.services import email_verification_token
+
+    uid = urlsafe_base64_encode(force_bytes(patient.pk))
+    reset_token = default_token_generator.make_token(patient)
+    verify_token = email_verification_token(patient)
+    reset_path = f"/accounts/password/reset/{uid}/{reset_token}/"
+    atoms = {"h": "10.0.0.1", "m": "GET", "U": reset_path, "s": "302", "B": 0, "M": 3}
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "%(U)s", atoms, None)
+
+    access = json.loads(JsonFormatter().format(record))
+    bad_link = client.get(f"/accounts/verify/{verify_token}x/")  # 400: Django logs the path
+    event = sentry_before_send({"request": {"url": f"https://medconsult.example.com{reset_path}"}}, {})
+
+    raw, _ = log_lines()
+    assert bad_link.status_code == 400
+    assert access["path"] == f"/accounts/password/reset/{uid}/[scrubbed]/"
+    assert "/accounts/verify/[scrubbed]/" in raw
+    assert (
+        event["request"]["url"] == f"https://medconsult.example.com/accounts/password/reset/{uid}/[scrubbed]/"
+    )
+    for token in (reset_token, verify_token):
+        assert token not in raw + json.dumps(access) + json.dumps(event)
+
+
+def test_log_line_ordinary_paths_kept():
+    from core.logs import scrub_text
+
+    for path in (
+        "/accounts/password/reset/sent/",
+        "/accounts/password/reset/MQ/set-password/",
+        "/accounts/verify/resend/",
+        "/rx/verify/ABCD-1234/",
+    ):
+        assert scrub_text(path, secrets=[]) == path
