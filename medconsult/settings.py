@@ -402,14 +402,15 @@ if STORAGE_BACKEND == "s3":
             "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
         },
     }
-    if AWS_S3_CUSTOM_DOMAIN:
-        MEDIA_ORIGINS = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
-    elif AWS_S3_ENDPOINT_URL:
+    # The bucket itself always: private images (chat thumbnails) redirect to its signed URLs.
+    if AWS_S3_ENDPOINT_URL:
         MEDIA_ORIGINS = [AWS_S3_ENDPOINT_URL.rstrip("/")]
     else:
         MEDIA_ORIGINS = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"]
         if AWS_S3_REGION_NAME:
             MEDIA_ORIGINS.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com")
+    if AWS_S3_CUSTOM_DOMAIN:
+        MEDIA_ORIGINS.append(f"https://{AWS_S3_CUSTOM_DOMAIN}")
 
 # --- Email ----------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
