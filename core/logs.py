@@ -39,6 +39,12 @@ CREDENTIAL_PATH_PATTERN = re.compile(
     r"(/password/reset/[^/\s?#]+/)(?!set-password/)[^/\s?#\"']+"
     r"|(/accounts/verify/)(?!resend/)[^/\s?#\"']+"
 )
+# PostgreSQL's DETAIL of a constraint violation repeats the row's or the key's values
+# (a note, a diagnosis, an email address): the values go, the constraint's name stays.
+DB_ROW_PATTERN = re.compile(r"(Failing row contains ).*?(?=\n\n|\Z)", re.DOTALL)
+DB_KEY_PATTERN = re.compile(
+    r"(Key \([^()\n]*\)=)\(.*?\)(?= already exists| is not present| conflicts with)", re.DOTALL
+)
 # What callers may name in `extra=` without the name being blanked: ids and outcomes.
 SAFE_KEYS = {"event", "status_code", "method", "path", "request_id", "user_id", "outcome"}
 # Settings whose values are secrets: replaced wherever they appear in a line.
@@ -137,6 +143,8 @@ def _secret_values() -> list[str]:
 def scrub_text(text: str, secrets=None) -> str:
     for secret in _secret_values() if secrets is None else secrets:
         text = text.replace(secret, SCRUBBED)
+    text = DB_ROW_PATTERN.sub(r"\1" + SCRUBBED, text)
+    text = DB_KEY_PATTERN.sub(r"\1(" + SCRUBBED + ")", text)
     text = CREDENTIAL_PATH_PATTERN.sub(lambda match: (match.group(1) or match.group(2)) + SCRUBBED, text)
     return CARD_PATTERN.sub("[card number?]", text)
 

@@ -306,3 +306,35 @@ def test_log_line_ordinary_paths_kept():
         "/rx/verify/ABCD-1234/",
     ):
         assert scrub_text(path, secrets=[]) == path
+
+
+def test_log_line_database_error_keeps_no_row_values(log_lines):
+    """PostgreSQL's DETAIL repeats the failing row or key: a 500's traceback (and Sentry's
+    exception) would carry what the patient wrote. The constraint's name stays."""
+    from django.db import IntegrityError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's error details")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE log_probe (id int UNIQUE, note text CHECK (length(note) < 5))")
+        cursor.execute("INSERT INTO log_probe VALUES (1, 'ok')")
+    errors = []
+    for statement in (
+        "INSERT INTO log_probe VALUES (2, 'I have had chest pain since Tuesday')",
+        "INSERT INTO log_probe VALUES (1, 'no')",
+    ):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement)
+        except IntegrityError as error:
+            errors.append(str(error))
+            logging.getLogger("django.request").exception("Internal Server Error: /x/")
+    event = sentry_before_send({"exception": {"values": [{"value": value} for value in errors]}}, {})
+
+    raw, lines = log_lines()
+    assert len(lines) == 2
+    assert 'violates check constraint "log_probe_note_check"' in lines[0]["traceback"]
+    assert "Failing row contains [scrubbed]" in lines[0]["traceback"]
+    assert "Key (id)=([scrubbed]) already exists" in lines[1]["traceback"]
+    for leaked in ("chest pain", "(2, ", "(1)"):
+        assert leaked not in raw + json.dumps(event)
