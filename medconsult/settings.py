@@ -486,6 +486,8 @@ LOGGING = {
         # ours: 5xx responses reach stdout at error level through django.request.
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "INFO"},
+        # Its debug lines carry the repr of a page's context (what patients wrote): never.
+        "django.template": {"level": "INFO"},
     },
 }
 

@@ -338,3 +338,27 @@ def test_log_line_database_error_keeps_no_row_values(log_lines):
     assert "Key (id)=([scrubbed]) already exists" in lines[1]["traceback"]
     for leaked in ("chest pain", "(2, ", "(1)"):
         assert leaked not in raw + json.dumps(event)
+
+
+def test_log_line_debug_level_keeps_template_contexts_out(tmp_path):
+    """LOG_LEVEL=DEBUG (for troubleshooting) must not make Django's template engine log
+    the repr of a page's context, which holds what patients wrote, on every missing variable."""
+    code = (
+        "import django; django.setup(); from django.template import engines; "
+        "engines['django'].from_string('{{ absent.field }}').render({'body': 'MEDICAL-TEXT-HERE'})"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "medconsult.settings",
+        "ENV_FILE": "",
+        "SECRET_KEY": "x" * 50,
+        "DEBUG": "on",
+        "LOG_LEVEL": "DEBUG",
+        "LOG_FORMAT": "json",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+
+    assert "MEDICAL-TEXT-HERE" not in result.stdout + result.stderr
