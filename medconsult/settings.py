@@ -488,6 +488,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Its debug lines carry the repr of a page's context (what patients wrote): never.
         "django.template": {"level": "INFO"},
+        # At DEBUG these log request bodies (uploaded medical files) and signed headers.
+        **{name: {"level": "INFO"} for name in ("botocore", "boto3", "s3transfer", "urllib3")},
     },
 }
 

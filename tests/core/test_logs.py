@@ -345,7 +345,8 @@ def test_log_line_debug_level_keeps_template_contexts_out(tmp_path):
     the repr of a page's context, which holds what patients wrote, on every missing variable."""
     code = (
         "import django; django.setup(); from django.template import engines; "
-        "engines['django'].from_string('{{ absent.field }}').render({'body': 'MEDICAL-TEXT-HERE'})"
+        "engines['django'].from_string('{{ absent.field }}').render({'body': 'MEDICAL-TEXT-HERE'}); "
+        "import logging; print([logging.getLogger(n).getEffectiveLevel() for n in ('botocore', 'urllib3')])"
     )
     env = {
         "PATH": "/usr/bin:/bin",
@@ -362,3 +363,5 @@ def test_log_line_debug_level_keeps_template_contexts_out(tmp_path):
     )
 
     assert "MEDICAL-TEXT-HERE" not in result.stdout + result.stderr
+    # boto3 and urllib3 at DEBUG log uploaded files' bytes and signed request headers.
+    assert result.stdout.splitlines()[-1] == "[20, 20]"
