@@ -517,6 +517,7 @@ if SENTRY_DSN:
         include_local_variables=False,
         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
         before_send=sentry_before_send,
+        before_send_transaction=sentry_before_send,
     )
 
 FORM_RENDERER = "core.forms.FormRenderer"

@@ -213,7 +213,7 @@ def test_sentry_dsn_turns_on_sentry_without_pii(tmp_path):
     code = (
         "import django, sentry_sdk; django.setup(); o = sentry_sdk.get_client().options; "
         "print(o['send_default_pii'], o['max_request_body_size'], o['include_local_variables'], "
-        "o['before_send'].__name__)"
+        "o['before_send'].__name__, getattr(o['before_send_transaction'], '__name__', None))"
     )
     env = {
         "PATH": "/usr/bin:/bin",
@@ -228,7 +228,8 @@ def test_sentry_dsn_turns_on_sentry_without_pii(tmp_path):
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60
     )
 
-    assert result.stdout.split() == ["False", "never", "False", "sentry_before_send"]
+    # Traces (SENTRY_TRACES_SAMPLE_RATE > 0) carry the request's URL and query too: same scrubber.
+    assert result.stdout.split() == ["False", "never", "False", "sentry_before_send", "sentry_before_send"]
 
 
 def test_log_line_user_id_handed_to_gunicorn_access_log(client_for, patient):
