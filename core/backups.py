@@ -212,9 +212,15 @@ class DrillReport:
 def restore_drill(folder: Path, *, target_db=None, keep=False) -> DrillReport:
     """Restore `folder` into a fresh database and compare it with its manifest."""
     folder = Path(folder)
+    live_db = _database()["NAME"]
+    target_db = target_db or f"{live_db}_restore_drill"
+    if target_db in (live_db, "postgres", "template0", "template1"):
+        # The target is dropped WITH (FORCE) and made anew: never the live database.
+        raise BackupError(
+            f"The drill restores into a database of its own: {target_db!r} is the live database or a system one."
+        )
     manifest = json.loads((folder / MANIFEST).read_text())
     report = DrillReport()
-    target_db = target_db or f"{_database()['NAME']}_restore_drill"
     admin_kwargs = _connect_kwargs("postgres")
     with psycopg.connect(**admin_kwargs, autocommit=True) as admin:
         major = server_major(admin)

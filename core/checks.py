@@ -12,7 +12,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
+# Backends that deliver nothing to anyone (EMAIL_URL consolemail://, dummymail://, ...).
+UNDELIVERED_EMAIL = {
+    f"django.core.mail.backends.{name}.EmailBackend" for name in ("console", "dummy", "locmem", "filebased")
+}
 LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
@@ -24,10 +27,11 @@ def production_settings(app_configs, **kwargs):
     if settings.DEBUG:
         return []
     errors = []
-    if settings.EMAIL_BACKEND == CONSOLE_EMAIL:
+    if settings.EMAIL_BACKEND in UNDELIVERED_EMAIL:
         errors.append(
             Error(
-                "Emails go to the console: nobody receives booking, payment or verification emails.",
+                f"Emails go to {settings.EMAIL_BACKEND.split('.')[-2]}, not to people: nobody receives "
+                "booking, payment or verification emails.",
                 hint="Set EMAIL_URL=smtp+tls://USER:PASSWORD@HOST:587.",
                 id="medconsult.E001",
             )

@@ -32,6 +32,19 @@ SECRET_KEY_PATTERN = re.compile(
 )
 # 13 to 19 digits, optionally grouped by spaces or dashes: a payment card number's shape.
 CARD_PATTERN = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
+# Links whose path is a credential (accounts' password reset and email verification):
+# the token is cut from any path, message or traceback, so reading the logs never
+# lets anyone reset a password. Paths only, so this module needs no URL resolver.
+CREDENTIAL_PATH_PATTERN = re.compile(
+    r"(/password/reset/[^/\s?#]+/)(?!set-password/)[^/\s?#\"']+"
+    r"|(/accounts/verify/)(?!resend/)[^/\s?#\"']+"
+)
+# PostgreSQL's DETAIL of a constraint violation repeats the row's or the key's values
+# (a note, a diagnosis, an email address): the values go, the constraint's name stays.
+DB_ROW_PATTERN = re.compile(r"(Failing row contains ).*?(?=\n\n|\Z)", re.DOTALL)
+DB_KEY_PATTERN = re.compile(
+    r"(Key \([^()\n]*\)=)\(.*?\)(?= already exists| is not present| conflicts with)", re.DOTALL
+)
 # What callers may name in `extra=` without the name being blanked: ids and outcomes.
 SAFE_KEYS = {"event", "status_code", "method", "path", "request_id", "user_id", "outcome"}
 # Settings whose values are secrets: replaced wherever they appear in a line.
@@ -130,6 +143,9 @@ def _secret_values() -> list[str]:
 def scrub_text(text: str, secrets=None) -> str:
     for secret in _secret_values() if secrets is None else secrets:
         text = text.replace(secret, SCRUBBED)
+    text = DB_ROW_PATTERN.sub(r"\1" + SCRUBBED, text)
+    text = DB_KEY_PATTERN.sub(r"\1(" + SCRUBBED + ")", text)
+    text = CREDENTIAL_PATH_PATTERN.sub(lambda match: (match.group(1) or match.group(2)) + SCRUBBED, text)
     return CARD_PATTERN.sub("[card number?]", text)
 
 
@@ -228,7 +244,7 @@ def sentry_before_send(event, hint):
         headers = request.get("headers") or {}
         request["headers"] = {k: v for k, v in headers.items() if k.lower() in SENTRY_HEADERS_KEPT}
         if isinstance(request.get("url"), str):
-            request["url"] = request["url"].split("?", 1)[0]
+            request["url"] = scrub_text(request["url"].split("?", 1)[0])
     user = event.get("user")
     if isinstance(user, dict):
         event["user"] = {"id": user["id"]} if user.get("id") is not None else {}

@@ -66,6 +66,9 @@ def _private_s3_storage():
         querystring_auth=True,
         querystring_expire=settings.PRIVATE_URL_SECONDS,
         object_parameters={"CacheControl": "private, no-store"},
+        # django-storages would otherwise take AWS_S3_CUSTOM_DOMAIN (the CDN in front of
+        # public/) from settings and hand out a bare, unsigned, never-lapsing CDN link.
+        custom_domain=None,
     )
 
 

@@ -402,14 +402,15 @@ if STORAGE_BACKEND == "s3":
             "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
         },
     }
-    if AWS_S3_CUSTOM_DOMAIN:
-        MEDIA_ORIGINS = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
-    elif AWS_S3_ENDPOINT_URL:
+    # The bucket itself always: private images (chat thumbnails) redirect to its signed URLs.
+    if AWS_S3_ENDPOINT_URL:
         MEDIA_ORIGINS = [AWS_S3_ENDPOINT_URL.rstrip("/")]
     else:
         MEDIA_ORIGINS = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"]
         if AWS_S3_REGION_NAME:
             MEDIA_ORIGINS.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com")
+    if AWS_S3_CUSTOM_DOMAIN:
+        MEDIA_ORIGINS.append(f"https://{AWS_S3_CUSTOM_DOMAIN}")
 
 # --- Email ----------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -485,6 +486,10 @@ LOGGING = {
         # ours: 5xx responses reach stdout at error level through django.request.
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "INFO"},
+        # Its debug lines carry the repr of a page's context (what patients wrote): never.
+        "django.template": {"level": "INFO"},
+        # At DEBUG these log request bodies (uploaded medical files) and signed headers.
+        **{name: {"level": "INFO"} for name in ("botocore", "boto3", "s3transfer", "urllib3")},
     },
 }
 
@@ -512,6 +517,7 @@ if SENTRY_DSN:
         include_local_variables=False,
         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
         before_send=sentry_before_send,
+        before_send_transaction=sentry_before_send,
     )
 
 FORM_RENDERER = "core.forms.FormRenderer"

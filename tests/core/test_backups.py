@@ -77,3 +77,19 @@ def test_backup_upload_copies_the_folder_to_the_backup_bucket(tmp_path, settings
         keys = [item["Key"] for item in client.list_objects_v2(Bucket="medconsult-backups")["Contents"]]
     assert sorted(key.rsplit("/", 1)[1] for key in keys) == [DUMP, FILES, MANIFEST]
     assert list((tmp_path / "backups").iterdir()) == []
+
+
+def test_restore_drill_refuses_the_live_database_as_target(tmp_path, stored_file):
+    """`--target-db` is dropped and made anew: naming the live database must not wipe it."""
+    from django.conf import settings
+
+    from accounts.models import User
+    from core.backups import BackupError
+
+    folder = backup(tmp_path / "backups")
+    live = settings.DATABASES["default"]["NAME"]
+
+    with pytest.raises(BackupError, match="live database"):
+        restore_drill(folder, target_db=live)
+
+    assert User.objects.count() >= 0  # the live database is still there

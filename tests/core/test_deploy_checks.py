@@ -46,6 +46,9 @@ def test_deploy_checks_are_registered_for_deploy_only(production):
     ("name", "value", "expected"),
     [
         ("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend", "medconsult.E001"),
+        ("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend", "medconsult.E001"),
+        ("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend", "medconsult.E001"),
+        ("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend", "medconsult.E001"),
         ("SITE_URL", "http://medconsult.example.com", "medconsult.E002"),
         ("SITE_URL", "medconsult.example.com", "medconsult.E002"),
         ("PAYMENT_GATEWAY", "fake", "medconsult.E003"),

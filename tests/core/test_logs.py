@@ -213,7 +213,7 @@ def test_sentry_dsn_turns_on_sentry_without_pii(tmp_path):
     code = (
         "import django, sentry_sdk; django.setup(); o = sentry_sdk.get_client().options; "
         "print(o['send_default_pii'], o['max_request_body_size'], o['include_local_variables'], "
-        "o['before_send'].__name__)"
+        "o['before_send'].__name__, getattr(o['before_send_transaction'], '__name__', None))"
     )
     env = {
         "PATH": "/usr/bin:/bin",
@@ -228,7 +228,8 @@ def test_sentry_dsn_turns_on_sentry_without_pii(tmp_path):
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60
     )
 
-    assert result.stdout.split() == ["False", "never", "False", "sentry_before_send"]
+    # Traces (SENTRY_TRACES_SAMPLE_RATE > 0) carry the request's URL and query too: same scrubber.
+    assert result.stdout.split() == ["False", "never", "False", "sentry_before_send", "sentry_before_send"]
 
 
 def test_log_line_user_id_handed_to_gunicorn_access_log(client_for, patient):
@@ -263,3 +264,105 @@ def test_log_line_failed_account_email_at_error_without_the_link(
     assert "ConnectionRefusedError" in line["traceback"]
     assert settings.SITE_URL not in raw  # the verification link is a credential
     assert patient.email not in raw
+
+
+def test_log_line_password_reset_and_verify_tokens_scrubbed_from_paths(patient, client, log_lines):
+    """The reset and verification links carry a credential in their path: the access
+    log, Django's 4xx lines and Sentry keep the path without it."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from accounts.services import email_verification_token
+
+    uid = urlsafe_base64_encode(force_bytes(patient.pk))
+    reset_token = default_token_generator.make_token(patient)
+    verify_token = email_verification_token(patient)
+    reset_path = f"/accounts/password/reset/{uid}/{reset_token}/"
+    atoms = {"h": "10.0.0.1", "m": "GET", "U": reset_path, "s": "302", "B": 0, "M": 3}
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "%(U)s", atoms, None)
+
+    access = json.loads(JsonFormatter().format(record))
+    bad_link = client.get(f"/accounts/verify/{verify_token}x/")  # 400: Django logs the path
+    event = sentry_before_send({"request": {"url": f"https://medconsult.example.com{reset_path}"}}, {})
+
+    raw, _ = log_lines()
+    assert bad_link.status_code == 400
+    assert access["path"] == f"/accounts/password/reset/{uid}/[scrubbed]/"
+    assert "/accounts/verify/[scrubbed]/" in raw
+    assert (
+        event["request"]["url"] == f"https://medconsult.example.com/accounts/password/reset/{uid}/[scrubbed]/"
+    )
+    for token in (reset_token, verify_token):
+        assert token not in raw + json.dumps(access) + json.dumps(event)
+
+
+def test_log_line_ordinary_paths_kept():
+    from core.logs import scrub_text
+
+    for path in (
+        "/accounts/password/reset/sent/",
+        "/accounts/password/reset/MQ/set-password/",
+        "/accounts/verify/resend/",
+        "/rx/verify/ABCD-1234/",
+    ):
+        assert scrub_text(path, secrets=[]) == path
+
+
+def test_log_line_database_error_keeps_no_row_values(log_lines):
+    """PostgreSQL's DETAIL repeats the failing row or key: a 500's traceback (and Sentry's
+    exception) would carry what the patient wrote. The constraint's name stays."""
+    from django.db import IntegrityError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's error details")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE log_probe (id int UNIQUE, note text CHECK (length(note) < 5))")
+        cursor.execute("INSERT INTO log_probe VALUES (1, 'ok')")
+    errors = []
+    for statement in (
+        "INSERT INTO log_probe VALUES (2, 'I have had chest pain since Tuesday')",
+        "INSERT INTO log_probe VALUES (1, 'no')",
+    ):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement)
+        except IntegrityError as error:
+            errors.append(str(error))
+            logging.getLogger("django.request").exception("Internal Server Error: /x/")
+    event = sentry_before_send({"exception": {"values": [{"value": value} for value in errors]}}, {})
+
+    raw, lines = log_lines()
+    assert len(lines) == 2
+    assert 'violates check constraint "log_probe_note_check"' in lines[0]["traceback"]
+    assert "Failing row contains [scrubbed]" in lines[0]["traceback"]
+    assert "Key (id)=([scrubbed]) already exists" in lines[1]["traceback"]
+    for leaked in ("chest pain", "(2, ", "(1)"):
+        assert leaked not in raw + json.dumps(event)
+
+
+def test_log_line_debug_level_keeps_template_contexts_out(tmp_path):
+    """LOG_LEVEL=DEBUG (for troubleshooting) must not make Django's template engine log
+    the repr of a page's context, which holds what patients wrote, on every missing variable."""
+    code = (
+        "import django; django.setup(); from django.template import engines; "
+        "engines['django'].from_string('{{ absent.field }}').render({'body': 'MEDICAL-TEXT-HERE'}); "
+        "import logging; print([logging.getLogger(n).getEffectiveLevel() for n in ('botocore', 'urllib3')])"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "medconsult.settings",
+        "ENV_FILE": "",
+        "SECRET_KEY": "x" * 50,
+        "DEBUG": "on",
+        "LOG_LEVEL": "DEBUG",
+        "LOG_FORMAT": "json",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+
+    assert "MEDICAL-TEXT-HERE" not in result.stdout + result.stderr
+    # boto3 and urllib3 at DEBUG log uploaded files' bytes and signed request headers.
+    assert result.stdout.splitlines()[-1] == "[20, 20]"

@@ -133,3 +133,52 @@ def test_storage_switch_back_to_local_after_s3(settings, s3):
 
     assert (settings.PRIVATE_MEDIA_ROOT / name).exists()
     assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
+
+
+def test_download_s3_with_cdn_domain_still_signed_by_the_bucket(s3, settings, client_for, doctor):
+    """AWS_S3_CUSTOM_DOMAIN is the CDN in front of the public photos: a private file's
+    URL must still be the bucket's own, signed and lapsing, never a bare CDN link."""
+    settings.AWS_S3_CUSTOM_DOMAIN = "cdn.medconsult.example.com"
+    document = make_document(doctor)
+
+    response = client_for(doctor).get(reverse("profiles:document_download", args=[document.pk]))
+
+    assert response.status_code == 302
+    url = urlsplit(response["Location"])
+    assert url.hostname != "cdn.medconsult.example.com"
+    assert url.hostname.startswith(f"{BUCKET}.s3.")
+    query = parse_qs(url.query)
+    assert query["X-Amz-Expires"] == ["60"]
+    assert "X-Amz-Signature" in query
+
+
+def test_settings_s3_with_cdn_domain_lets_images_from_the_bucket_through_csp(tmp_path):
+    """Chat thumbnails redirect to the bucket's signed URL: img-src must allow the bucket
+    as well as the CDN that serves the public photos."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(' '.join(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']))"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "medconsult.settings",
+        "ENV_FILE": "",
+        "SECRET_KEY": "x" * 50,
+        "DEBUG": "on",
+        "STORAGE_BACKEND": "s3",
+        "AWS_STORAGE_BUCKET_NAME": BUCKET,
+        "AWS_S3_REGION_NAME": "ap-south-1",
+        "AWS_S3_CUSTOM_DOMAIN": "cdn.medconsult.example.com",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+
+    sources = result.stdout.split()
+    assert "https://cdn.medconsult.example.com" in sources
+    assert f"https://{BUCKET}.s3.amazonaws.com" in sources
+    assert f"https://{BUCKET}.s3.ap-south-1.amazonaws.com" in sources
