@@ -755,3 +755,25 @@ def test_call_admin_lists_calls_read_only(client, room, doctor, patient):
     assert listing.status_code == 200
     assert f"Consultation for appointment {room.appointment_id}" in listing.content.decode()
     assert add.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [
+        ("offer", '{"type": "offer", "sdp": "v=0\\u0000"}'),
+        ("offer", '{"type": "offer", "sdp": "v=0\\ud800"}'),
+        ("candidates", '[{"candidate": "c\\u0000", "sdpMLineIndex": 0}]'),
+        ("candidates", '[{"candidate": "c", "sdpMid": "\\udfff", "sdpMLineIndex": 0}]'),
+    ],
+)
+def test_signal_with_a_nul_or_lone_surrogate_is_a_400_never_a_500(
+    client, room, doctor, patient, kind, payload
+):
+    # PostgreSQL's jsonb refuses \u0000 and unpaired surrogates: they must stop at the form.
+    call = calls.call_start(session=room, doctor=doctor)
+    client.force_login(patient)
+
+    response = client.post(_url("call_signal", room, call), {"kind": kind, "payload": payload}, **JSON)
+
+    assert response.status_code == 400
+    assert not CallSignal.objects.exists()
