@@ -282,9 +282,18 @@ def consulted_by_video(session, *, now=None) -> bool:
     """Whether this consultation counts as by video for the prescription rules
     (CLINICAL.md, list A): some call of it was connected with video on both sides
     for at least VIDEO_CONSULT_MIN_SECONDS. Otherwise the doctor's declared mode
-    stands. A live call counts for the time it has been connected so far."""
+    stands. A live call counts only up to its last word (a heartbeat): the
+    time since then is not known to have been connected, and counting it would
+    make the answer "yes" while the call is silent and "no" once it goes stale."""
     minimum = timedelta(seconds=settings.VIDEO_CONSULT_MIN_SECONDS)
     calls = Call.objects.filter(
         session=session, connected_at__isnull=False, doctor_video=True, patient_video=True
     )
-    return any((duration(call, now=now) or timedelta(0)) >= minimum for call in calls)
+    return any(_confirmed(call, now=now) >= minimum for call in calls)
+
+
+def _confirmed(call, *, now=None) -> timedelta:
+    """How long the call is known to have been connected: to its end, or for a
+    live call to its last word."""
+    end = effective_end(call, now=now) or call.last_seen_at or call.connected_at
+    return max(end - call.connected_at, timedelta(0))

@@ -777,3 +777,21 @@ def test_signal_with_a_nul_or_lone_surrogate_is_a_400_never_a_500(
 
     assert response.status_code == 400
     assert not CallSignal.objects.exists()
+
+
+def test_consulted_by_video_counts_a_live_call_only_until_its_last_word(room, doctor, patient, settings):
+    settings.VIDEO_CONSULT_MIN_SECONDS = 60
+    settings.VIDEO_CALL_STALE_SECONDS = 90
+    start = timezone.now() - timedelta(seconds=70)
+    call = calls.call_start(session=room, doctor=doctor, now=start)
+    calls.call_join(call=call, patient=patient, now=start)
+    calls.call_connected(call=call, user=patient, role="patient", video=True, now=start)
+    call = calls.call_connected(
+        call=call, user=doctor, role="doctor", video=True, now=start + timedelta(seconds=10)
+    )
+
+    # Silent for 60 s (not yet stale): 10 s of video were confirmed, not the 70 s since it connected,
+    # and the answer must not flip to "no" once the call goes stale.
+    assert calls.is_live(call)
+    assert consulted_by_video(room) is False
+    assert consulted_by_video(room, now=timezone.now() + timedelta(seconds=60)) is False
