@@ -115,9 +115,10 @@ def call_start(*, session, doctor, now=None) -> Call:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        # Two starts at once (two tabs) would both end the same live call and
-        # both insert; holding the room's live call makes them take turns, and
-        # the one-live-call constraint catches a start into an empty room.
+        # Two starts at once (two tabs, a double click) take turns on the room's
+        # row: without it, two starts into a room with no live call both find
+        # none and the second insert fails the one-live-call constraint (a 500).
+        ConsultationSession.objects.select_for_update().filter(pk=session.pk).values_list("pk").first()
         for live in Call.objects.select_for_update().filter(session=session, status__in=Call.LIVE):
             _settle(live, now=now)
             if live.status in Call.LIVE:

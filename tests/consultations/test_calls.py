@@ -795,3 +795,53 @@ def test_consulted_by_video_counts_a_live_call_only_until_its_last_word(room, do
     assert calls.is_live(call)
     assert consulted_by_video(room) is False
     assert consulted_by_video(room, now=timezone.now() + timedelta(seconds=60)) is False
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_call_start_twice_at_once_rings_once_never_a_500():
+    # Two tabs (or a double click) start a call in a room with no live call at the same moment.
+    import threading
+
+    from django.db import transaction
+
+    room = ConsultationSession.objects.create(
+        appointment=AppointmentFactory(start=timezone.now() + timedelta(minutes=5))
+    )
+    doctor = room.appointment.doctor.user
+    first_inserted = threading.Event()
+    results = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                results["first"] = calls.call_start(session=room, doctor=doctor)
+                first_inserted.set()
+                threading.Event().wait(0.5)  # the second start arrives before this commits
+        except Exception as error:  # reported to the test
+            results["first"] = error
+        finally:
+            first_inserted.set()
+            connection.close()
+
+    def second():
+        first_inserted.wait(timeout=10)
+        try:
+            results["second"] = calls.call_start(
+                session=ConsultationSession.objects.get(pk=room.pk), doctor=doctor
+            )
+        except Exception as error:
+            results["second"] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert isinstance(results["first"], Call), results["first"]
+    assert isinstance(results["second"], Call), results["second"]
+    assert Call.objects.filter(session=room, status__in=Call.LIVE).get().pk == results["second"].pk
+    assert Call.objects.get(pk=results["first"].pk).status == Call.Status.ENDED
