@@ -242,7 +242,10 @@
   }
 
   function report() {
-    if (!call) return;
+    // Only a connection that is up is reported: a heartbeat while reconnecting
+    // (the other browser gone for good) would keep the call record "connected"
+    // and its duration growing, and the call counting as a video consultation.
+    if (!call || !pc || pc.connectionState !== "connected") return;
     reportedConnected = true;
     post(call.urls.connected, { video: hasVideo() ? "1" : "" }).catch(function () {});
   }

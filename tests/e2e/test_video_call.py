@@ -244,3 +244,65 @@ def test_video_call_doctor_keeps_candidates_sent_with_a_late_offer(media_browser
     assert call.status == Call.Status.RINGING
     assert CallSignal.objects.filter(call=call, kind="answer").exists()
     assert doc_page.errors == []
+
+
+# The page's 30 s heartbeat every half second instead, so the test need not wait.
+SHORT_HEARTBEAT = (
+    "(() => { const native = window.setInterval;"
+    " window.setInterval = (fn, ms, ...rest) => native(fn, ms === 30000 ? 500 : ms, ...rest); })();"
+)
+# A stand-in for the patient's browser inside the doctor's page: its offer carries its candidates.
+FAKE_PATIENT_OFFER = """async (callId) => {
+    const fake = window.__fake = new RTCPeerConnection();
+    fake.addTransceiver("audio");
+    fake.addTransceiver("video");
+    await fake.setLocalDescription(await fake.createOffer());
+    await new Promise((done) => {
+        if (fake.iceGatheringState === "complete") return done();
+        fake.addEventListener("icegatheringstatechange", () => fake.iceGatheringState === "complete" && done());
+        setTimeout(done, 3000);
+    });
+    const signals = [{id: 2e9, call_id: callId, kind: "offer",
+                      payload: {type: "offer", sdp: fake.localDescription.sdp}}];
+    const inbox = document.getElementById("video-inbox");
+    const fresh = inbox.cloneNode(false);
+    fresh.setAttribute("data-signals", JSON.stringify(signals));
+    inbox.replaceWith(fresh);
+}"""
+
+
+def test_video_call_no_heartbeat_once_the_other_browser_is_gone(media_browser, live_server):
+    room, doctor, patient = _room()
+    url = _url_of(live_server)
+    doc_page = _page(media_browser, live_server)
+    doc_page.context.add_init_script(SHORT_HEARTBEAT)
+    log_in(doc_page, url, doctor.email)
+    doc_page.goto(url(f"/consultations/{room.pk}/"))
+    doc_call = doc_page.locator("[data-video-call]")
+    doc_call.get_by_role("button", name="Start video call").click()
+    doc_page.wait_for_function("() => (window.__peers || []).length === 1")
+    call = Call.objects.get(session=room)
+    calls.call_join(call=call, patient=patient)
+    doc_page.evaluate(FAKE_PATIENT_OFFER, call.pk)
+    for _ in range(100):
+        answer = CallSignal.objects.filter(call=call, kind="answer").first()
+        if answer:
+            break
+        doc_page.wait_for_timeout(100)
+    doc_page.evaluate(
+        "async (answer) => { await window.__fake.setRemoteDescription(answer); }", answer.payload
+    )
+    expect(doc_call.locator("[data-call-indicator]")).to_have_text("Connected", timeout=20_000)
+
+    # The patient's browser vanishes without a word (a crash, the network gone).
+    doc_page.evaluate("() => window.__fake.close()")
+    doc_page.wait_for_function("() => window.__peers[0].connectionState !== 'connected'", timeout=30_000)
+    doc_page.wait_for_timeout(600)  # a heartbeat already on its way lands
+    call.refresh_from_db()
+    last_word = call.last_seen_at
+    doc_page.wait_for_timeout(2_500)
+
+    # No more "connected" from the doctor's page: the record is not kept alive by one side.
+    call.refresh_from_db()
+    assert call.last_seen_at == last_word
+    assert doc_page.errors == []
