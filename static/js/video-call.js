@@ -393,11 +393,14 @@
       window.clearTimeout(ringTimer); // the patient answered: no "did not answer" hang-up
       descriptionSent = false;
       var peer = pc;
-      return peer.setRemoteDescription(payload)
+      var applied = peer.setRemoteDescription(payload);
+      applied
         .then(function () { return peer.createAnswer(); })
         .then(function (answer) { return peer.setLocalDescription(answer); })
         .then(function () { showPeer(""); return sendDescription("answer"); })
         .catch(failed);
+      // The next signals wait for the offer to be applied, not for the answer's post.
+      return applied.catch(function () {});
     } else if (signal.kind === "answer" && role === "patient") {
       if (pc.signalingState !== "have-local-offer") return;
       return pc.setRemoteDescription(payload).catch(failed);
