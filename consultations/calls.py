@@ -93,13 +93,17 @@ def _move(call, action: str, *, now) -> None:
 
 
 def _settle(call, *, now) -> None:
-    """Write what the clock decided (missed, or ended at its last word) and drop the signals."""
+    """Write what the clock decided (missed, or ended at its last word) and drop the signals.
+
+    Side effects: bumps the room's marker, so a page still showing the call
+    (the patient's "is calling" with Join) re-renders on its next poll."""
     status = effective_status(call, now=now)
     if status != call.status:
         call.status = status
         call.ended_at = effective_end(call, now=now)
         call.save(update_fields=["status", "ended_at"])
         CallSignal.objects.filter(call=call).delete()
+        poll.bump_after_commit(call.session_id)
 
 
 def _locked(call) -> Call:

@@ -845,3 +845,25 @@ def test_call_start_twice_at_once_rings_once_never_a_500():
     assert isinstance(results["second"], Call), results["second"]
     assert Call.objects.filter(session=room, status__in=Call.LIVE).get().pk == results["second"].pk
     assert Call.objects.get(pk=results["first"].pk).status == Call.Status.ENDED
+
+
+def test_call_missed_and_hung_up_takes_the_ringing_off_the_patients_page(
+    client, room, doctor, patient, settings
+):
+    # The doctor's page hangs up an unanswered call after the ring time; the patient's
+    # page, still showing "is calling" with Join, must re-render on its next poll.
+    settings.VIDEO_RING_SECONDS = 60
+    start = timezone.now() - timedelta(seconds=62)
+    call = calls.call_start(session=room, doctor=doctor, now=start)
+    version = poll.current_version(room.pk)
+
+    calls.call_end(call=call, user=doctor)
+
+    assert poll.current_version(room.pk) != version
+    client.force_login(patient)
+    response = client.get(
+        _url("poll", room),
+        {"v": version, "phase": "open", "o": "0", "t": poll.token_for(room.pk, patient.pk)},
+    )
+    assert response.status_code == 200
+    assert b"is calling" not in response.content
