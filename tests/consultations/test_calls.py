@@ -867,3 +867,19 @@ def test_call_missed_and_hung_up_takes_the_ringing_off_the_patients_page(
     )
     assert response.status_code == 200
     assert b"is calling" not in response.content
+
+
+def test_call_admin_page_is_written_to_the_audit_log(client, room, doctor, patient):
+    from core.models import AuditLog
+
+    call = _connected_call(room, doctor, patient, seconds=70)
+    staff = AdminFactory()
+    client.force_login(staff)
+
+    response = client.get(reverse("admin:consultations_call_change", args=(call.pk,)))
+
+    assert response.status_code == 200
+    entry = AuditLog.objects.get(action="consultation.call_viewed")
+    assert entry.actor == staff
+    assert entry.target_id == str(call.pk)
+    assert entry.subject == patient
