@@ -143,3 +143,19 @@ class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(boolean=True, description="video")
     def with_video(self, obj):
         return obj.with_video
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # When a patient consulted, and how, is part of their consultation's record:
+        # opening it is logged as opening the session is.
+        response = super().change_view(request, object_id, form_url, extra_context)
+        call = (getattr(response, "context_data", None) or {}).get("original")
+        if call is not None:
+            audit_record(
+                action="consultation.call_viewed",
+                actor=request.user,
+                target=call,
+                subject=call.session.appointment.patient,
+                request=request,
+                detail="Django admin",
+            )
+        return response

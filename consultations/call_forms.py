@@ -6,6 +6,7 @@ sizes, so a participant cannot park arbitrary data in the other's poll.
 """
 
 import json
+import re
 
 from django import forms
 
@@ -16,12 +17,15 @@ MAX_SDP_CHARS = 60_000
 MAX_CANDIDATES = 50
 # Offers come from the patient's browser (it joins last), answers from the doctor's.
 SENDER_OF = {CallSignal.Kind.OFFER: "patient", CallSignal.Kind.ANSWER: "doctor"}
+# What PostgreSQL's jsonb cannot store (a NUL, an unpaired UTF-16 half), which
+# json.loads makes out of "\u0000" or "\ud800": refused here, not a 500 at the insert.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _text(value, limit, *, allow_none=False):
     if value is None and allow_none:
         return None
-    if not isinstance(value, str) or len(value) > limit:
+    if not isinstance(value, str) or len(value) > limit or _UNSTORABLE.search(value):
         raise forms.ValidationError("Malformed signalling data.")
     return value
 

@@ -93,13 +93,17 @@ def _move(call, action: str, *, now) -> None:
 
 
 def _settle(call, *, now) -> None:
-    """Write what the clock decided (missed, or ended at its last word) and drop the signals."""
+    """Write what the clock decided (missed, or ended at its last word) and drop the signals.
+
+    Side effects: bumps the room's marker, so a page still showing the call
+    (the patient's "is calling" with Join) re-renders on its next poll."""
     status = effective_status(call, now=now)
     if status != call.status:
         call.status = status
         call.ended_at = effective_end(call, now=now)
         call.save(update_fields=["status", "ended_at"])
         CallSignal.objects.filter(call=call).delete()
+        poll.bump_after_commit(call.session_id)
 
 
 def _locked(call) -> Call:
@@ -115,9 +119,10 @@ def call_start(*, session, doctor, now=None) -> Call:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        # Two starts at once (two tabs) would both end the same live call and
-        # both insert; holding the room's live call makes them take turns, and
-        # the one-live-call constraint catches a start into an empty room.
+        # Two starts at once (two tabs, a double click) take turns on the room's
+        # row: without it, two starts into a room with no live call both find
+        # none and the second insert fails the one-live-call constraint (a 500).
+        ConsultationSession.objects.select_for_update().filter(pk=session.pk).values_list("pk").first()
         for live in Call.objects.select_for_update().filter(session=session, status__in=Call.LIVE):
             _settle(live, now=now)
             if live.status in Call.LIVE:
@@ -282,9 +287,18 @@ def consulted_by_video(session, *, now=None) -> bool:
     """Whether this consultation counts as by video for the prescription rules
     (CLINICAL.md, list A): some call of it was connected with video on both sides
     for at least VIDEO_CONSULT_MIN_SECONDS. Otherwise the doctor's declared mode
-    stands. A live call counts for the time it has been connected so far."""
+    stands. A live call counts only up to its last word (a heartbeat): the
+    time since then is not known to have been connected, and counting it would
+    make the answer "yes" while the call is silent and "no" once it goes stale."""
     minimum = timedelta(seconds=settings.VIDEO_CONSULT_MIN_SECONDS)
     calls = Call.objects.filter(
         session=session, connected_at__isnull=False, doctor_video=True, patient_video=True
     )
-    return any((duration(call, now=now) or timedelta(0)) >= minimum for call in calls)
+    return any(_confirmed(call, now=now) >= minimum for call in calls)
+
+
+def _confirmed(call, *, now=None) -> timedelta:
+    """How long the call is known to have been connected: to its end, or for a
+    live call to its last word."""
+    end = effective_end(call, now=now) or call.last_seen_at or call.connected_at
+    return max(end - call.connected_at, timedelta(0))

@@ -242,7 +242,10 @@
   }
 
   function report() {
-    if (!call) return;
+    // Only a connection that is up is reported: a heartbeat while reconnecting
+    // (the other browser gone for good) would keep the call record "connected"
+    // and its duration growing, and the call counting as a video consultation.
+    if (!call || !pc || pc.connectionState !== "connected") return;
     reportedConnected = true;
     post(call.urls.connected, { video: hasVideo() ? "1" : "" }).catch(function () {});
   }
@@ -374,21 +377,38 @@
   });
 
   // --- What the poll brings -----------------------------------------------------------
+  // Signals are handled one after another: setRemoteDescription is asynchronous,
+  // so candidates that came in the same poll as their offer or answer must wait
+  // for it, or they would find no remote description yet and be lost.
+  var signalQueue = Promise.resolve();
+
   function handleSignal(signal) {
+    signalQueue = signalQueue.then(function () { return applySignal(signal); });
+  }
+
+  function applySignal(signal) {
     if (!pc || !call || String(signal.call_id) !== call.id) return;
     var payload = signal.payload;
     if (signal.kind === "offer" && role === "doctor") {
+      window.clearTimeout(ringTimer); // the patient answered: no "did not answer" hang-up
       descriptionSent = false;
-      pc.setRemoteDescription(payload)
-        .then(function () { return pc.createAnswer(); })
-        .then(function (answer) { return pc.setLocalDescription(answer); })
+      var peer = pc;
+      var applied = peer.setRemoteDescription(payload);
+      applied
+        .then(function () { return peer.createAnswer(); })
+        .then(function (answer) { return peer.setLocalDescription(answer); })
         .then(function () { showPeer(""); return sendDescription("answer"); })
         .catch(failed);
+      // The next signals wait for the offer to be applied, not for the answer's post.
+      return applied.catch(function () {});
     } else if (signal.kind === "answer" && role === "patient") {
       if (pc.signalingState !== "have-local-offer") return;
-      pc.setRemoteDescription(payload).catch(failed);
+      return pc.setRemoteDescription(payload).catch(failed);
     } else if (signal.kind === "candidates" && pc.remoteDescription) {
-      payload.forEach(function (candidate) { pc.addIceCandidate(candidate).catch(function () {}); });
+      var target = pc;
+      return Promise.all(payload.map(function (candidate) {
+        return target.addIceCandidate(candidate).catch(function () {});
+      }));
     }
   }
 

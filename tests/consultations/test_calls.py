@@ -755,3 +755,131 @@ def test_call_admin_lists_calls_read_only(client, room, doctor, patient):
     assert listing.status_code == 200
     assert f"Consultation for appointment {room.appointment_id}" in listing.content.decode()
     assert add.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [
+        ("offer", '{"type": "offer", "sdp": "v=0\\u0000"}'),
+        ("offer", '{"type": "offer", "sdp": "v=0\\ud800"}'),
+        ("candidates", '[{"candidate": "c\\u0000", "sdpMLineIndex": 0}]'),
+        ("candidates", '[{"candidate": "c", "sdpMid": "\\udfff", "sdpMLineIndex": 0}]'),
+    ],
+)
+def test_signal_with_a_nul_or_lone_surrogate_is_a_400_never_a_500(
+    client, room, doctor, patient, kind, payload
+):
+    # PostgreSQL's jsonb refuses \u0000 and unpaired surrogates: they must stop at the form.
+    call = calls.call_start(session=room, doctor=doctor)
+    client.force_login(patient)
+
+    response = client.post(_url("call_signal", room, call), {"kind": kind, "payload": payload}, **JSON)
+
+    assert response.status_code == 400
+    assert not CallSignal.objects.exists()
+
+
+def test_consulted_by_video_counts_a_live_call_only_until_its_last_word(room, doctor, patient, settings):
+    settings.VIDEO_CONSULT_MIN_SECONDS = 60
+    settings.VIDEO_CALL_STALE_SECONDS = 90
+    start = timezone.now() - timedelta(seconds=70)
+    call = calls.call_start(session=room, doctor=doctor, now=start)
+    calls.call_join(call=call, patient=patient, now=start)
+    calls.call_connected(call=call, user=patient, role="patient", video=True, now=start)
+    call = calls.call_connected(
+        call=call, user=doctor, role="doctor", video=True, now=start + timedelta(seconds=10)
+    )
+
+    # Silent for 60 s (not yet stale): 10 s of video were confirmed, not the 70 s since it connected,
+    # and the answer must not flip to "no" once the call goes stale.
+    assert calls.is_live(call)
+    assert consulted_by_video(room) is False
+    assert consulted_by_video(room, now=timezone.now() + timedelta(seconds=60)) is False
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_call_start_twice_at_once_rings_once_never_a_500():
+    # Two tabs (or a double click) start a call in a room with no live call at the same moment.
+    import threading
+
+    from django.db import transaction
+
+    room = ConsultationSession.objects.create(
+        appointment=AppointmentFactory(start=timezone.now() + timedelta(minutes=5))
+    )
+    doctor = room.appointment.doctor.user
+    first_inserted = threading.Event()
+    results = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                results["first"] = calls.call_start(session=room, doctor=doctor)
+                first_inserted.set()
+                threading.Event().wait(0.5)  # the second start arrives before this commits
+        except Exception as error:  # reported to the test
+            results["first"] = error
+        finally:
+            first_inserted.set()
+            connection.close()
+
+    def second():
+        first_inserted.wait(timeout=10)
+        try:
+            results["second"] = calls.call_start(
+                session=ConsultationSession.objects.get(pk=room.pk), doctor=doctor
+            )
+        except Exception as error:
+            results["second"] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert isinstance(results["first"], Call), results["first"]
+    assert isinstance(results["second"], Call), results["second"]
+    assert Call.objects.filter(session=room, status__in=Call.LIVE).get().pk == results["second"].pk
+    assert Call.objects.get(pk=results["first"].pk).status == Call.Status.ENDED
+
+
+def test_call_missed_and_hung_up_takes_the_ringing_off_the_patients_page(
+    client, room, doctor, patient, settings
+):
+    # The doctor's page hangs up an unanswered call after the ring time; the patient's
+    # page, still showing "is calling" with Join, must re-render on its next poll.
+    settings.VIDEO_RING_SECONDS = 60
+    start = timezone.now() - timedelta(seconds=62)
+    call = calls.call_start(session=room, doctor=doctor, now=start)
+    version = poll.current_version(room.pk)
+
+    calls.call_end(call=call, user=doctor)
+
+    assert poll.current_version(room.pk) != version
+    client.force_login(patient)
+    response = client.get(
+        _url("poll", room),
+        {"v": version, "phase": "open", "o": "0", "t": poll.token_for(room.pk, patient.pk)},
+    )
+    assert response.status_code == 200
+    assert b"is calling" not in response.content
+
+
+def test_call_admin_page_is_written_to_the_audit_log(client, room, doctor, patient):
+    from core.models import AuditLog
+
+    call = _connected_call(room, doctor, patient, seconds=70)
+    staff = AdminFactory()
+    client.force_login(staff)
+
+    response = client.get(reverse("admin:consultations_call_change", args=(call.pk,)))
+
+    assert response.status_code == 200
+    entry = AuditLog.objects.get(action="consultation.call_viewed")
+    assert entry.actor == staff
+    assert entry.target_id == str(call.pk)
+    assert entry.subject == patient

@@ -12,7 +12,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from consultations.models import Call, ConsultationSession
+from consultations import calls
+from consultations.models import Call, CallSignal, ConsultationSession
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_booking_flow import log_in
 from tests.factories import AppointmentFactory, PatientProfileFactory, verified_doctor
@@ -190,4 +191,118 @@ def test_video_call_camera_denied_offers_audio_and_chat_goes_on(
     call = Call.objects.get(session=room)
     assert call.patient_video is False
     assert pat_page.errors == []
+    assert doc_page.errors == []
+
+
+# What the patient's browser posts when it joins late in the ring: an offer, then a batch of
+# candidates found after it (a TURN relay is often slower than the 2 s the offer waits), both
+# arriving in the doctor's same poll. A second RTCPeerConnection in the doctor's page makes the offer.
+FAKE_PATIENT_SIGNALS = """async (callId) => {
+    const fake = new RTCPeerConnection();
+    fake.addTransceiver("audio");
+    fake.addTransceiver("video");
+    const offer = await fake.createOffer();
+    await fake.setLocalDescription(offer);
+    const signals = [
+        {id: 2e9, call_id: callId, kind: "offer", payload: {type: "offer", sdp: offer.sdp}},
+        {id: 2e9 + 1, call_id: callId, kind: "candidates", payload: [{
+            candidate: "candidate:1 1 udp 2122260223 192.0.2.10 50000 typ host",
+            sdpMid: fake.getTransceivers()[0].mid, sdpMLineIndex: 0}]},
+    ];
+    const inbox = document.getElementById("video-inbox");
+    const fresh = inbox.cloneNode(false);
+    fresh.setAttribute("data-signals", JSON.stringify(signals));
+    inbox.replaceWith(fresh);
+}"""
+
+
+def test_video_call_doctor_keeps_candidates_sent_with_a_late_offer(media_browser, live_server, settings):
+    settings.VIDEO_RING_SECONDS = 4  # the doctor's page gives up 2 s after that, unless answered
+    room, doctor, patient = _room()
+    url = _url_of(live_server)
+    doc_page = _page(media_browser, live_server)
+    log_in(doc_page, url, doctor.email)
+    doc_page.goto(url(f"/consultations/{room.pk}/"))
+    doc_call = doc_page.locator("[data-video-call]")
+    doc_call.get_by_role("button", name="Start video call").click()
+    doc_page.wait_for_function("() => (window.__peers || []).length === 1")
+    call = Call.objects.get(session=room)
+    calls.call_join(call=call, patient=patient)  # the patient joins near the end of the ring
+
+    doc_page.evaluate(FAKE_PATIENT_SIGNALS, call.pk)
+
+    # The candidates that came in the offer's poll reached the doctor's connection.
+    doc_page.wait_for_function(
+        "() => { const d = window.__peers[0].remoteDescription;"
+        " return !!d && d.sdp.includes('192.0.2.10'); }",
+        timeout=5_000,
+    )
+    # Answered: past the ring time the doctor's page is still setting the call up, not hanging up.
+    doc_page.wait_for_timeout(7_000)
+    expect(doc_call.locator("[data-call-indicator]")).to_have_text("Connecting…")
+    call.refresh_from_db()
+    assert call.status == Call.Status.RINGING
+    assert CallSignal.objects.filter(call=call, kind="answer").exists()
+    assert doc_page.errors == []
+
+
+# The page's 30 s heartbeat every half second instead, so the test need not wait.
+SHORT_HEARTBEAT = (
+    "(() => { const native = window.setInterval;"
+    " window.setInterval = (fn, ms, ...rest) => native(fn, ms === 30000 ? 500 : ms, ...rest); })();"
+)
+# A stand-in for the patient's browser inside the doctor's page: its offer carries its candidates.
+FAKE_PATIENT_OFFER = """async (callId) => {
+    const fake = window.__fake = new RTCPeerConnection();
+    fake.addTransceiver("audio");
+    fake.addTransceiver("video");
+    await fake.setLocalDescription(await fake.createOffer());
+    await new Promise((done) => {
+        if (fake.iceGatheringState === "complete") return done();
+        fake.addEventListener("icegatheringstatechange", () => fake.iceGatheringState === "complete" && done());
+        setTimeout(done, 3000);
+    });
+    const signals = [{id: 2e9, call_id: callId, kind: "offer",
+                      payload: {type: "offer", sdp: fake.localDescription.sdp}}];
+    const inbox = document.getElementById("video-inbox");
+    const fresh = inbox.cloneNode(false);
+    fresh.setAttribute("data-signals", JSON.stringify(signals));
+    inbox.replaceWith(fresh);
+}"""
+
+
+def test_video_call_no_heartbeat_once_the_other_browser_is_gone(media_browser, live_server):
+    room, doctor, patient = _room()
+    url = _url_of(live_server)
+    doc_page = _page(media_browser, live_server)
+    doc_page.context.add_init_script(SHORT_HEARTBEAT)
+    log_in(doc_page, url, doctor.email)
+    doc_page.goto(url(f"/consultations/{room.pk}/"))
+    doc_call = doc_page.locator("[data-video-call]")
+    doc_call.get_by_role("button", name="Start video call").click()
+    doc_page.wait_for_function("() => (window.__peers || []).length === 1")
+    call = Call.objects.get(session=room)
+    calls.call_join(call=call, patient=patient)
+    doc_page.evaluate(FAKE_PATIENT_OFFER, call.pk)
+    for _ in range(100):
+        answer = CallSignal.objects.filter(call=call, kind="answer").first()
+        if answer:
+            break
+        doc_page.wait_for_timeout(100)
+    doc_page.evaluate(
+        "async (answer) => { await window.__fake.setRemoteDescription(answer); }", answer.payload
+    )
+    expect(doc_call.locator("[data-call-indicator]")).to_have_text("Connected", timeout=20_000)
+
+    # The patient's browser vanishes without a word (a crash, the network gone).
+    doc_page.evaluate("() => window.__fake.close()")
+    doc_page.wait_for_function("() => window.__peers[0].connectionState !== 'connected'", timeout=30_000)
+    doc_page.wait_for_timeout(600)  # a heartbeat already on its way lands
+    call.refresh_from_db()
+    last_word = call.last_seen_at
+    doc_page.wait_for_timeout(2_500)
+
+    # No more "connected" from the doctor's page: the record is not kept alive by one side.
+    call.refresh_from_db()
+    assert call.last_seen_at == last_word
     assert doc_page.errors == []
