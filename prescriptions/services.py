@@ -349,6 +349,7 @@ def prescription_correct(*, prescription, actor) -> Prescription:
 
 def prescription_revoke(*, prescription, actor, reason, now=None) -> Prescription:
     """Revoke an issued prescription with a reason; the verification page says so.
+    A correction started from it stays a draft that replaces nothing.
     Side effects: a notification (in-app and email) to the patient."""
     if prescription.doctor.user_id != actor.pk:
         raise PrescriptionError("Only the prescription's doctor can revoke it.")
@@ -357,6 +358,12 @@ def prescription_revoke(*, prescription, actor, reason, now=None) -> Prescriptio
         raise PrescriptionError("Please give the reason for revoking it.")
     now = now or timezone.now()
     with transaction.atomic():
+        # Locked in prescription_issue's order: a correction's draft, then what it corrects.
+        correction = (
+            Prescription.objects.select_for_update()
+            .filter(supersedes_id=prescription.pk, status=Status.DRAFT)
+            .first()
+        )
         current = Prescription.objects.select_for_update().get(pk=prescription.pk)
         if current.status != Status.ISSUED:
             raise PrescriptionError("Only a valid issued prescription can be revoked.")
@@ -364,6 +371,11 @@ def prescription_revoke(*, prescription, actor, reason, now=None) -> Prescriptio
         current.revoked_at = now
         current.revoked_reason = reason[:500]
         current.save(update_fields=["status", "revoked_at", "revoked_reason", "updated_at"])
+        if correction is not None:
+            # Nothing valid is left for it to replace, and it is the appointment's one
+            # draft: it stays the doctor's, to issue as a prescription of its own.
+            correction.supersedes = None
+            correction.save(update_fields=["supersedes", "updated_at"])
         notify(
             user=current.patient,
             kind="prescription.revoked",

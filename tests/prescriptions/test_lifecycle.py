@@ -138,6 +138,25 @@ def test_revoke_needs_a_reason_and_an_issued_prescription(appointment):
         services.prescription_correct(prescription=rx, actor=appointment.doctor.user)
 
 
+def test_revoking_a_prescription_with_a_correction_started_leaves_that_draft_issuable(appointment):
+    # The appointment's one draft was the correction of what is now revoked: it could
+    # never be issued, and no other draft could be started, so the appointment was stuck.
+    doctor = appointment.doctor.user
+    original = issued(appointment)
+    correction = services.prescription_correct(prescription=original, actor=doctor)
+    services.prescription_revoke(prescription=original, actor=doctor, reason="Wrong dose")
+
+    draft = services.prescription_start(appointment=appointment, actor=doctor)
+    assert draft.pk == correction.pk
+    assert draft.supersedes_id is None  # nothing valid is left for it to replace
+    done = services.prescription_issue(prescription=draft, actor=doctor)
+
+    assert done.status == Status.ISSUED
+    original.refresh_from_db()
+    assert original.status == Status.REVOKED
+    assert original.superseded_at is None
+
+
 def test_transitions_refused_to_another_doctor(appointment, other_doctor):
     rx = issued(appointment)
     for action in (services.prescription_correct, services.prescription_issue):
