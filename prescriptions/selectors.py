@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, Q
 
 from appointments.models import Appointment
-from prescriptions.models import Medicine, Prescription, PrescriptionItem
+from prescriptions.models import Medicine, Prescription, PrescriptionItem, TeleList
 
 # A patient's record holds what was issued, whatever happened to it since; drafts are the doctor's.
 ISSUED_OR_AFTER = (Prescription.Status.ISSUED, Prescription.Status.SUPERSEDED, Prescription.Status.REVOKED)
@@ -107,6 +107,16 @@ def medicine_matching(name):
         return exact
     by_generic = list(Medicine.objects.filter(generic_name__iexact=name)[:2])
     return by_generic[0] if len(by_generic) == 1 else None
+
+
+def prohibited_names():
+    """Lower-cased names and generic names of the catalogue's PROHIBITED medicines."""
+    names = set()
+    for name, generic in Medicine.objects.filter(tele_list=TeleList.PROHIBITED).values_list(
+        "name", "generic_name"
+    ):
+        names.update(part.strip().lower() for part in (name, generic) if part and part.strip())
+    return names
 
 
 def earlier_generic_names(*, patient, before, exclude_ids=()):

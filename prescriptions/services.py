@@ -7,6 +7,7 @@ SHA-256; after that nothing edits it.
 """
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,7 +22,7 @@ from appointments.models import Appointment
 from core.notifications import absolute_url, notify
 from core.uploads import generated_name
 from prescriptions import selectors
-from prescriptions.models import ConsultKind, Prescription, PrescriptionItem
+from prescriptions.models import ConsultKind, Prescription, PrescriptionItem, TeleList
 from prescriptions.rules import Consultation, may_prescribe
 from profiles.models import Mode, PatientProfile
 
@@ -93,11 +94,19 @@ def item_verdicts(prescription, items):
         exclude_ids=[prescription.supersedes_id] if prescription.supersedes_id else [],
     )
     refused = {}
+    prohibited = None
     for item in items:
         generic = (item.medicine.generic_name if item.medicine_id else item.name).strip().lower()
+        tele_list = item.tele_list
+        if not item.medicine_id:
+            # Free text ("Tramadol 50mg", "paracetamol + tramadol") that names a prohibited
+            # medicine is that medicine: the doctor's "not restricted" tick cannot pass it.
+            prohibited = selectors.prohibited_names() if prohibited is None else prohibited
+            if names_any(item.name, prohibited):
+                tele_list = TeleList.PROHIBITED
         verdict = may_prescribe(
             name=item.name,
-            tele_list=item.tele_list,
+            tele_list=tele_list,
             consultation=consultation,
             continues_earlier=generic in earlier,
             confirmed_unrestricted=prescription.unrestricted_confirmed,
@@ -105,6 +114,12 @@ def item_verdicts(prescription, items):
         if not verdict.allowed:
             refused[item.position] = verdict
     return refused
+
+
+def names_any(text, names) -> bool:
+    """Whether `text` contains one of the lower-cased `names` as whole words."""
+    lowered = (text or "").lower()
+    return any(re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", lowered) for name in names)
 
 
 def _check_doctor(appointment, actor):

@@ -227,6 +227,16 @@ def test_issue_unclassified_and_free_text_need_the_doctors_confirmation(appointm
     assert [i.medicine.name if i.medicine else None for i in rx.items.all()] == ["Amlodipine", None]
 
 
+@pytest.mark.parametrize("typed", ["Tramadol 50mg", "tramadol hydrochloride", "Paracetamol + Tramadol"])
+def test_issue_refuses_free_text_naming_a_prohibited_medicine_even_when_confirmed(appointment, typed):
+    # Free text is not the catalogue's entry, so it was "unclassified": the doctor's tick
+    # let an NDPS Act medicine through an online consultation.
+    draft = draft_with(appointment, items=[item(typed)], unrestricted_confirmed=True)
+    with pytest.raises(services.IssueRefused) as refused:
+        services.prescription_issue(prescription=draft, actor=appointment.doctor.user)
+    assert "Schedule X or NDPS Act" in refused.value.item_errors[0]
+
+
 def test_issue_never_allows_a_prohibited_medicine_online_but_does_in_person(rx_doctor, rx_patient):
     online = make_appointment(rx_doctor, rx_patient)
     draft = draft_with(online, items=[item("Alprazolam")], unrestricted_confirmed=True)
