@@ -199,3 +199,16 @@ def test_records_page_shows_who_looked_and_when(client_for, patient, doctor, app
 
     assert "Who looked at your records" in body
     assert f"<strong>{doctor.get_full_name()}</strong> opened your records" in body
+
+
+def test_records_page_shows_a_doctor_opening_one_of_the_patients_prescriptions(
+    client_for, patient, doctor, appointment
+):
+    # Audited as prescription.view, but My Records did not list it (issue 13, point 9:
+    # the patient sees who looked at what and when).
+    rx = IssuedPrescriptionFactory(appointment=appointment)
+    client_for(doctor).get(reverse("prescriptions:detail", args=[rx.pk]))
+
+    body = client_for(patient).get(INDEX).content.decode()
+
+    assert f"<strong>{doctor.get_full_name()}</strong> opened a prescription" in body
