@@ -395,7 +395,11 @@ def prescription_revoke(*, prescription, actor, reason, now=None) -> Prescriptio
             user=current.patient,
             kind="prescription.revoked",
             title=f"{current.doctor_name} revoked a prescription",
-            body=f"Your prescription of {timezone.localdate(current.issued_at):%d %b %Y} is revoked: {current.revoked_reason}",
+            # Not the reason: it is clinical, and emails leave MedConsult. The page shows it.
+            body=(
+                f"Your prescription of {timezone.localdate(current.issued_at):%d %b %Y} is revoked: "
+                "do not use it. Open MedConsult to read why."
+            ),
             url=reverse("prescriptions:detail", args=[current.pk]),
             key=f"prescription:{current.pk}:revoked",
         )

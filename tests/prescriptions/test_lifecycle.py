@@ -138,6 +138,25 @@ def test_revoke_needs_a_reason_and_an_issued_prescription(appointment):
         services.prescription_correct(prescription=rx, actor=appointment.doctor.user)
 
 
+def test_revoke_email_links_to_the_reason_and_does_not_carry_it(
+    appointment, django_capture_on_commit_callbacks
+):
+    # The reason is the doctor's clinical note ("wrong dose for her depression"): like the
+    # prescription itself it stays behind the login, and the email only links to it.
+    rx = issued(appointment)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.prescription_revoke(
+            prescription=rx, actor=appointment.doctor.user, reason="Sertraline dose too high"
+        )
+
+    notification = Notification.objects.get(user=appointment.patient, kind="prescription.revoked")
+    assert "Sertraline" not in notification.body
+    assert len(mail.outbox) == 1
+    assert "Sertraline" not in mail.outbox[0].body
+    assert f"/rx/{rx.pk}/" in mail.outbox[0].body
+
+
 def test_revoking_a_prescription_with_a_correction_started_leaves_that_draft_issuable(appointment):
     # The appointment's one draft was the correction of what is now revoked: it could
     # never be issued, and no other draft could be started, so the appointment was stuck.
