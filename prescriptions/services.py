@@ -24,7 +24,7 @@ from core.uploads import generated_name
 from prescriptions import selectors
 from prescriptions.models import ConsultKind, Prescription, PrescriptionItem, TeleList
 from prescriptions.rules import Consultation, may_prescribe
-from profiles.models import Mode, PatientProfile
+from profiles.models import DoctorProfile, Mode, PatientProfile
 
 Status = Prescription.Status
 
@@ -246,7 +246,8 @@ def prescription_issue(*, prescription, actor, now=None) -> Prescription:
     """Issue a draft: check it, render and store the PDF, and make it final.
 
     Refused (IssueRefused) without items, without the patient's age and gender,
-    or when the telemedicine rules refuse an item; RenderFailed leaves the draft
+    or when the telemedicine rules refuse an item; refused (PrescriptionError)
+    while the doctor's profile is not VERIFIED; RenderFailed leaves the draft
     a draft. A correction's issue marks the prescription it corrects SUPERSEDED.
     Side effects: the PDF file in private storage; a notification (in-app, and an
     email with a link, never the file) to the patient; one to the patient about
@@ -263,6 +264,13 @@ def prescription_issue(*, prescription, actor, now=None) -> Prescription:
         if appointment.status not in PRESCRIBABLE:
             raise PrescriptionError(
                 "A prescription can be issued for a confirmed or completed appointment only."
+            )
+        if draft.doctor.status != DoctorProfile.Status.VERIFIED:
+            # What the PDF and the public verification page state must have been checked.
+            raise PrescriptionError(
+                "Your profile is not verified at the moment (a change to your name or registration "
+                "is being checked, or verification was refused), so prescriptions cannot be issued. "
+                "The draft is kept: issue it once your profile is verified."
             )
         previous = None
         if draft.supersedes_id:

@@ -138,6 +138,21 @@ def test_revoke_needs_a_reason_and_an_issued_prescription(appointment):
         services.prescription_correct(prescription=rx, actor=appointment.doctor.user)
 
 
+@pytest.mark.parametrize("status", ["PENDING", "REJECTED"])
+def test_issue_refused_while_the_doctors_profile_is_not_verified(appointment, status):
+    # A changed registration number sends the profile back to PENDING: it would be printed,
+    # and the public verification page would call the prescription valid, unchecked.
+    draft = draft_with(appointment)
+    appointment.doctor.status = status
+    appointment.doctor.rejection_reason = "Registration not found" if status == "REJECTED" else ""
+    appointment.doctor.save(update_fields=["status", "rejection_reason"])
+    with pytest.raises(services.PrescriptionError, match="verified"):
+        services.prescription_issue(prescription=draft, actor=appointment.doctor.user)
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+    assert not draft.pdf
+
+
 def test_revoke_email_links_to_the_reason_and_does_not_carry_it(
     appointment, django_capture_on_commit_callbacks
 ):
