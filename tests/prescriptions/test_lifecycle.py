@@ -23,6 +23,32 @@ def test_start_copies_age_and_gender_and_reuses_the_draft(appointment):
     assert draft.patient_date_of_birth is not None
 
 
+def test_saving_a_draft_costs_the_same_queries_for_one_item_or_many(appointment):
+    # Each row looked its medicine up in the catalogue: up to 120 queries for 60 rows.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    draft = draft_with(appointment)
+    names = ["Paracetamol", "Clotrimazole", "Amlodipine", "Grandma's kadha", "metformin"]
+
+    def queries(items):
+        with CaptureQueriesContext(connection) as captured:
+            services.prescription_save_draft(
+                prescription=draft, actor=appointment.doctor.user, fields={}, items=items
+            )
+        return len(captured)
+
+    assert queries([item(names[0])]) == queries([item(name) for name in names * 4])
+    saved = {i.name: i.medicine.name if i.medicine else None for i in draft.items.all()}
+    assert saved == {
+        "Paracetamol": "Paracetamol",
+        "Clotrimazole": None,  # a generic name several entries share: free text
+        "Amlodipine": "Amlodipine",
+        "Grandma's kadha": None,
+        "metformin": "Metformin",
+    }
+
+
 def test_start_refused_for_another_doctor_and_for_unconfirmed_appointments(appointment, other_doctor):
     with pytest.raises(services.PrescriptionError):
         services.prescription_start(appointment=appointment, actor=other_doctor)
