@@ -1,9 +1,10 @@
 """Reads of prescriptions, each scoped to who may see them."""
 
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Lower
 
 from appointments.models import Appointment
-from prescriptions.models import Medicine, Prescription, PrescriptionItem
+from prescriptions.models import Medicine, Prescription, PrescriptionItem, TeleList
 
 # A patient's record holds what was issued, whatever happened to it since; drafts are the doctor's.
 ISSUED_OR_AFTER = (Prescription.Status.ISSUED, Prescription.Status.SUPERSEDED, Prescription.Status.REVOKED)
@@ -96,17 +97,45 @@ def medicine_names():
     return list(Medicine.objects.order_by("name").values_list("name", flat=True))
 
 
+def medicines_matching(names) -> dict:
+    """{key: the catalogue entry it means} for the typed `names`, keyed by
+    matching_key(name): its exact name (any case), or a generic name only one entry
+    has. Free text (or an ambiguous generic name) is left out. Two queries, however many names."""
+    wanted = {matching_key(name) for name in names} - {""}
+    if not wanted:
+        return {}
+    found = {}
+    for medicine in Medicine.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=wanted):
+        found.setdefault(medicine.lower_name, medicine)
+    by_generic = {}
+    rest = [key for key in wanted if key not in found]
+    if rest:
+        generic = Medicine.objects.annotate(lower_generic=Lower("generic_name"))
+        for medicine in generic.filter(lower_generic__in=rest):
+            by_generic.setdefault(medicine.lower_generic, []).append(medicine)
+    for key, matches in by_generic.items():
+        if len(matches) == 1:
+            found[key] = matches[0]
+    return found
+
+
+def matching_key(name) -> str:
+    return (name or "").strip().lower()
+
+
 def medicine_matching(name):
-    """The catalogue entry a typed name means: its exact name, or a generic name
-    only one entry has. None for free text (or an ambiguous generic name)."""
-    name = (name or "").strip()
-    if not name:
-        return None
-    exact = Medicine.objects.filter(name__iexact=name).first()
-    if exact is not None:
-        return exact
-    by_generic = list(Medicine.objects.filter(generic_name__iexact=name)[:2])
-    return by_generic[0] if len(by_generic) == 1 else None
+    """The catalogue entry a typed name means (medicines_matching for one name), or None."""
+    return medicines_matching([name]).get(matching_key(name))
+
+
+def prohibited_names():
+    """Lower-cased names and generic names of the catalogue's PROHIBITED medicines."""
+    names = set()
+    for name, generic in Medicine.objects.filter(tele_list=TeleList.PROHIBITED).values_list(
+        "name", "generic_name"
+    ):
+        names.update(part.strip().lower() for part in (name, generic) if part and part.strip())
+    return names
 
 
 def earlier_generic_names(*, patient, before, exclude_ids=()):

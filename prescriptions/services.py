@@ -7,6 +7,7 @@ SHA-256; after that nothing edits it.
 """
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,9 +22,9 @@ from appointments.models import Appointment
 from core.notifications import absolute_url, notify
 from core.uploads import generated_name
 from prescriptions import selectors
-from prescriptions.models import ConsultKind, Prescription, PrescriptionItem
+from prescriptions.models import ConsultKind, Prescription, PrescriptionItem, TeleList
 from prescriptions.rules import Consultation, may_prescribe
-from profiles.models import Mode, PatientProfile
+from profiles.models import DoctorProfile, Mode, PatientProfile
 
 Status = Prescription.Status
 
@@ -93,11 +94,19 @@ def item_verdicts(prescription, items):
         exclude_ids=[prescription.supersedes_id] if prescription.supersedes_id else [],
     )
     refused = {}
+    prohibited = None
     for item in items:
         generic = (item.medicine.generic_name if item.medicine_id else item.name).strip().lower()
+        tele_list = item.tele_list
+        if not item.medicine_id:
+            # Free text ("Tramadol 50mg", "paracetamol + tramadol") that names a prohibited
+            # medicine is that medicine: the doctor's "not restricted" tick cannot pass it.
+            prohibited = selectors.prohibited_names() if prohibited is None else prohibited
+            if names_any(item.name, prohibited):
+                tele_list = TeleList.PROHIBITED
         verdict = may_prescribe(
             name=item.name,
-            tele_list=item.tele_list,
+            tele_list=tele_list,
             consultation=consultation,
             continues_earlier=generic in earlier,
             confirmed_unrestricted=prescription.unrestricted_confirmed,
@@ -105,6 +114,12 @@ def item_verdicts(prescription, items):
         if not verdict.allowed:
             refused[item.position] = verdict
     return refused
+
+
+def names_any(text, names) -> bool:
+    """Whether `text` contains one of the lower-cased `names` as whole words."""
+    lowered = (text or "").lower()
+    return any(re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", lowered) for name in names)
 
 
 def _check_doctor(appointment, actor):
@@ -182,10 +197,14 @@ def prescription_save_draft(*, prescription, actor, fields: dict, items: list[di
         # The draft is locked and still a draft: its items may be replaced in bulk.
         PrescriptionItem.objects.filter(prescription=draft).delete()
         rows = []
+        # One lookup for every row: a 60-item draft costs what a one-item one does.
+        catalogue = selectors.medicines_matching(
+            item.get("name") for item in items if item.get("medicine") is None
+        )
         for position, item in enumerate(items):
             medicine = item.get("medicine", None)
             if medicine is None:
-                medicine = selectors.medicine_matching(item.get("name"))
+                medicine = catalogue.get(selectors.matching_key(item.get("name")))
             rows.append(
                 PrescriptionItem(
                     prescription=draft,
@@ -231,7 +250,8 @@ def prescription_issue(*, prescription, actor, now=None) -> Prescription:
     """Issue a draft: check it, render and store the PDF, and make it final.
 
     Refused (IssueRefused) without items, without the patient's age and gender,
-    or when the telemedicine rules refuse an item; RenderFailed leaves the draft
+    or when the telemedicine rules refuse an item; refused (PrescriptionError)
+    while the doctor's profile is not VERIFIED; RenderFailed leaves the draft
     a draft. A correction's issue marks the prescription it corrects SUPERSEDED.
     Side effects: the PDF file in private storage; a notification (in-app, and an
     email with a link, never the file) to the patient; one to the patient about
@@ -248,6 +268,13 @@ def prescription_issue(*, prescription, actor, now=None) -> Prescription:
         if appointment.status not in PRESCRIBABLE:
             raise PrescriptionError(
                 "A prescription can be issued for a confirmed or completed appointment only."
+            )
+        if draft.doctor.status != DoctorProfile.Status.VERIFIED:
+            # What the PDF and the public verification page state must have been checked.
+            raise PrescriptionError(
+                "Your profile is not verified at the moment (a change to your name or registration "
+                "is being checked, or verification was refused), so prescriptions cannot be issued. "
+                "The draft is kept: issue it once your profile is verified."
             )
         previous = None
         if draft.supersedes_id:
@@ -349,6 +376,7 @@ def prescription_correct(*, prescription, actor) -> Prescription:
 
 def prescription_revoke(*, prescription, actor, reason, now=None) -> Prescription:
     """Revoke an issued prescription with a reason; the verification page says so.
+    A correction started from it stays a draft that replaces nothing.
     Side effects: a notification (in-app and email) to the patient."""
     if prescription.doctor.user_id != actor.pk:
         raise PrescriptionError("Only the prescription's doctor can revoke it.")
@@ -357,6 +385,12 @@ def prescription_revoke(*, prescription, actor, reason, now=None) -> Prescriptio
         raise PrescriptionError("Please give the reason for revoking it.")
     now = now or timezone.now()
     with transaction.atomic():
+        # Locked in prescription_issue's order: a correction's draft, then what it corrects.
+        correction = (
+            Prescription.objects.select_for_update()
+            .filter(supersedes_id=prescription.pk, status=Status.DRAFT)
+            .first()
+        )
         current = Prescription.objects.select_for_update().get(pk=prescription.pk)
         if current.status != Status.ISSUED:
             raise PrescriptionError("Only a valid issued prescription can be revoked.")
@@ -364,11 +398,20 @@ def prescription_revoke(*, prescription, actor, reason, now=None) -> Prescriptio
         current.revoked_at = now
         current.revoked_reason = reason[:500]
         current.save(update_fields=["status", "revoked_at", "revoked_reason", "updated_at"])
+        if correction is not None:
+            # Nothing valid is left for it to replace, and it is the appointment's one
+            # draft: it stays the doctor's, to issue as a prescription of its own.
+            correction.supersedes = None
+            correction.save(update_fields=["supersedes", "updated_at"])
         notify(
             user=current.patient,
             kind="prescription.revoked",
             title=f"{current.doctor_name} revoked a prescription",
-            body=f"Your prescription of {timezone.localdate(current.issued_at):%d %b %Y} is revoked: {current.revoked_reason}",
+            # Not the reason: it is clinical, and emails leave MedConsult. The page shows it.
+            body=(
+                f"Your prescription of {timezone.localdate(current.issued_at):%d %b %Y} is revoked: "
+                "do not use it. Open MedConsult to read why."
+            ),
             url=reverse("prescriptions:detail", args=[current.pk]),
             key=f"prescription:{current.pk}:revoked",
         )

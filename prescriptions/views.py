@@ -174,7 +174,13 @@ def revoke(request, pk):
     prescription = _own_prescription(request, pk)
     form = RevokeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Please give the reason for revoking it.")
+        too_long = any(error.code == "max_length" for error in form.errors.as_data().get("reason", []))
+        messages.error(
+            request,
+            "Please keep the reason to at most 500 characters."
+            if too_long
+            else "Please give the reason for revoking it.",
+        )
         return redirect("prescriptions:detail", pk=prescription.pk)
     try:
         services.prescription_revoke(

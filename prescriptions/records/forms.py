@@ -56,10 +56,20 @@ TYPE_CHOICES = [
 ]
 
 
+# The filter's dates become local midnights (a day later for the end): years
+# near 1 or 9999 would overflow a datetime, so they are refused as typos.
+LATEST = date(2999, 12, 31)
+
+
+def _plausible(value):
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationError("Please check the year.")
+
+
 class TimelineFilter(forms.Form):
     type = forms.ChoiceField(label="Show", choices=TYPE_CHOICES, required=False)
-    start = forms.DateField(label="From", required=False, widget=DATE)
-    end = forms.DateField(label="To", required=False, widget=DATE)
+    start = forms.DateField(label="From", required=False, widget=DATE, validators=[_plausible])
+    end = forms.DateField(label="To", required=False, widget=DATE, validators=[_plausible])
 
     def clean(self):
         cleaned = super().clean()

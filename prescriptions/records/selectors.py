@@ -184,6 +184,7 @@ def load_items(rows) -> list[TimelineItem]:
 LOOKED = {
     "file.download": "downloaded",
     "records.history.view": "opened your records",
+    "prescription.view": "opened a prescription",
 }
 
 

@@ -103,11 +103,12 @@ def report_unhide(*, report, request=None) -> MedicalReport:
     return report
 
 
-def _apply(appointment, field, wanted) -> tuple[list, list]:
+def _apply(appointment, field, wanted, **among) -> tuple[list, list]:
+    # `among` narrows the shares the patient chose from: the others are kept as they are.
     current = set(
-        RecordShare.objects.filter(appointment=appointment, **{f"{field}__isnull": False}).values_list(
-            f"{field}_id", flat=True
-        )
+        RecordShare.objects.filter(
+            appointment=appointment, **{f"{field}__isnull": False}, **among
+        ).values_list(f"{field}_id", flat=True)
     )
     wanted = {item.pk: item for item in wanted}
     added = sorted(pk for pk in wanted if pk not in current)
@@ -126,7 +127,10 @@ def shares_set(*, appointment, reports, prescriptions=(), request=None) -> None:
     with transaction.atomic():
         # One patient saving twice at once: the second waits and sees the first's rows.
         type(appointment).objects.select_for_update().filter(pk=appointment.pk).first()
-        reports_added, reports_withdrawn = _apply(appointment, "report", reports)
+        # A hidden report is not on the page, so not unticked: its share waits for it to be shown again.
+        reports_added, reports_withdrawn = _apply(
+            appointment, "report", reports, report__hidden_at__isnull=True
+        )
         rx_added, rx_withdrawn = _apply(appointment, "prescription", prescriptions)
         if reports_added or reports_withdrawn or rx_added or rx_withdrawn:
             audit_record(

@@ -23,6 +23,32 @@ def test_start_copies_age_and_gender_and_reuses_the_draft(appointment):
     assert draft.patient_date_of_birth is not None
 
 
+def test_saving_a_draft_costs_the_same_queries_for_one_item_or_many(appointment):
+    # Each row looked its medicine up in the catalogue: up to 120 queries for 60 rows.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    draft = draft_with(appointment)
+    names = ["Paracetamol", "Clotrimazole", "Amlodipine", "Grandma's kadha", "metformin"]
+
+    def queries(items):
+        with CaptureQueriesContext(connection) as captured:
+            services.prescription_save_draft(
+                prescription=draft, actor=appointment.doctor.user, fields={}, items=items
+            )
+        return len(captured)
+
+    assert queries([item(names[0])]) == queries([item(name) for name in names * 4])
+    saved = {i.name: i.medicine.name if i.medicine else None for i in draft.items.all()}
+    assert saved == {
+        "Paracetamol": "Paracetamol",
+        "Clotrimazole": None,  # a generic name several entries share: free text
+        "Amlodipine": "Amlodipine",
+        "Grandma's kadha": None,
+        "metformin": "Metformin",
+    }
+
+
 def test_start_refused_for_another_doctor_and_for_unconfirmed_appointments(appointment, other_doctor):
     with pytest.raises(services.PrescriptionError):
         services.prescription_start(appointment=appointment, actor=other_doctor)
@@ -138,6 +164,59 @@ def test_revoke_needs_a_reason_and_an_issued_prescription(appointment):
         services.prescription_correct(prescription=rx, actor=appointment.doctor.user)
 
 
+@pytest.mark.parametrize("status", ["PENDING", "REJECTED"])
+def test_issue_refused_while_the_doctors_profile_is_not_verified(appointment, status):
+    # A changed registration number sends the profile back to PENDING: it would be printed,
+    # and the public verification page would call the prescription valid, unchecked.
+    draft = draft_with(appointment)
+    appointment.doctor.status = status
+    appointment.doctor.rejection_reason = "Registration not found" if status == "REJECTED" else ""
+    appointment.doctor.save(update_fields=["status", "rejection_reason"])
+    with pytest.raises(services.PrescriptionError, match="verified"):
+        services.prescription_issue(prescription=draft, actor=appointment.doctor.user)
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+    assert not draft.pdf
+
+
+def test_revoke_email_links_to_the_reason_and_does_not_carry_it(
+    appointment, django_capture_on_commit_callbacks
+):
+    # The reason is the doctor's clinical note ("wrong dose for her depression"): like the
+    # prescription itself it stays behind the login, and the email only links to it.
+    rx = issued(appointment)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.prescription_revoke(
+            prescription=rx, actor=appointment.doctor.user, reason="Sertraline dose too high"
+        )
+
+    notification = Notification.objects.get(user=appointment.patient, kind="prescription.revoked")
+    assert "Sertraline" not in notification.body
+    assert len(mail.outbox) == 1
+    assert "Sertraline" not in mail.outbox[0].body
+    assert f"/rx/{rx.pk}/" in mail.outbox[0].body
+
+
+def test_revoking_a_prescription_with_a_correction_started_leaves_that_draft_issuable(appointment):
+    # The appointment's one draft was the correction of what is now revoked: it could
+    # never be issued, and no other draft could be started, so the appointment was stuck.
+    doctor = appointment.doctor.user
+    original = issued(appointment)
+    correction = services.prescription_correct(prescription=original, actor=doctor)
+    services.prescription_revoke(prescription=original, actor=doctor, reason="Wrong dose")
+
+    draft = services.prescription_start(appointment=appointment, actor=doctor)
+    assert draft.pk == correction.pk
+    assert draft.supersedes_id is None  # nothing valid is left for it to replace
+    done = services.prescription_issue(prescription=draft, actor=doctor)
+
+    assert done.status == Status.ISSUED
+    original.refresh_from_db()
+    assert original.status == Status.REVOKED
+    assert original.superseded_at is None
+
+
 def test_transitions_refused_to_another_doctor(appointment, other_doctor):
     rx = issued(appointment)
     for action in (services.prescription_correct, services.prescription_issue):
@@ -206,6 +285,16 @@ def test_issue_unclassified_and_free_text_need_the_doctors_confirmation(appointm
     rx = services.prescription_issue(prescription=draft, actor=appointment.doctor.user)
     assert rx.unrestricted_confirmed is True  # recorded on the prescription
     assert [i.medicine.name if i.medicine else None for i in rx.items.all()] == ["Amlodipine", None]
+
+
+@pytest.mark.parametrize("typed", ["Tramadol 50mg", "tramadol hydrochloride", "Paracetamol + Tramadol"])
+def test_issue_refuses_free_text_naming_a_prohibited_medicine_even_when_confirmed(appointment, typed):
+    # Free text is not the catalogue's entry, so it was "unclassified": the doctor's tick
+    # let an NDPS Act medicine through an online consultation.
+    draft = draft_with(appointment, items=[item(typed)], unrestricted_confirmed=True)
+    with pytest.raises(services.IssueRefused) as refused:
+        services.prescription_issue(prescription=draft, actor=appointment.doctor.user)
+    assert "Schedule X or NDPS Act" in refused.value.item_errors[0]
 
 
 def test_issue_never_allows_a_prohibited_medicine_online_but_does_in_person(rx_doctor, rx_patient):

@@ -223,6 +223,14 @@ def test_correct_and_revoke_routes(doctor_client, appointment):
     assert Prescription.objects.get(pk=rx.pk).status == Status.REVOKED
 
 
+def test_revoke_with_a_reason_too_long_says_so(doctor_client, appointment):
+    # It said "Please give the reason", to a doctor who had written 600 characters of one.
+    rx = issued(appointment)
+    response = doctor_client.post(f"/rx/{rx.pk}/revoke/", {"reason": "x" * 600}, follow=True)
+    assert "at most 500 characters" in response.text
+    assert Prescription.objects.get(pk=rx.pk).status == Status.ISSUED
+
+
 def test_correct_and_revoke_by_the_patient_are_refused(client, appointment):
     rx = issued(appointment)
     client.force_login(appointment.patient)

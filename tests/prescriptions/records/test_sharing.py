@@ -224,6 +224,24 @@ def test_a_hidden_report_is_withdrawn_from_the_doctor(client_for, patient, docto
     assert client_for(doctor).get(file_url(report)).status_code == 404
 
 
+def test_saving_shares_while_a_report_is_hidden_keeps_its_share_for_when_it_is_shown_again(
+    client_for, patient, doctor, appointment
+):
+    # It is not on the share page, so it was never unticked: saving used to withdraw it.
+    report = MedicalReportFactory(patient=patient, title="Blood count", hidden_at=timezone.now())
+    other = MedicalReportFactory(patient=patient, title="X-ray")
+    shared(appointment, report)
+
+    client_for(patient).post(share_url(appointment), {"reports": [other.pk]})
+    client_for(patient).post(reverse("records:report_unhide", args=[report.pk]))
+
+    assert set(RecordShare.objects.filter(appointment=appointment).values_list("report", flat=True)) == {
+        report.pk,
+        other.pk,
+    }
+    assert client_for(doctor).get(file_url(report)).status_code == 200
+
+
 def test_a_report_shared_with_one_doctor_is_not_shown_to_another(
     client_for, patient, other_doctor, other_doctor_profile, appointment
 ):

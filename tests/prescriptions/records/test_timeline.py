@@ -116,6 +116,20 @@ def test_timeline_date_filter_with_end_before_start_says_so_and_shows_everything
     assert "Blood count" in body
 
 
+@pytest.mark.parametrize(
+    "dates", [{"end": "9999-12-31"}, {"start": "0001-01-01"}, {"start": "9999-12-31", "end": "9999-12-31"}]
+)
+def test_timeline_date_filter_at_the_calendars_ends_asks_to_check_the_year(client_for, patient, dates):
+    # Such a day's midnight (or the next) is outside what a datetime holds: it was a 500.
+    MedicalReportFactory(patient=patient, title="Blood count")
+
+    response = client_for(patient).get(INDEX, dates)
+
+    assert response.status_code == 200
+    assert "Please check the year." in response.content.decode()
+    assert "Blood count" in response.content.decode()
+
+
 def test_timeline_ignores_a_type_it_does_not_know(client_for, patient):
     MedicalReportFactory(patient=patient, title="Blood count")
 
@@ -185,3 +199,16 @@ def test_records_page_shows_who_looked_and_when(client_for, patient, doctor, app
 
     assert "Who looked at your records" in body
     assert f"<strong>{doctor.get_full_name()}</strong> opened your records" in body
+
+
+def test_records_page_shows_a_doctor_opening_one_of_the_patients_prescriptions(
+    client_for, patient, doctor, appointment
+):
+    # Audited as prescription.view, but My Records did not list it (issue 13, point 9:
+    # the patient sees who looked at what and when).
+    rx = IssuedPrescriptionFactory(appointment=appointment)
+    client_for(doctor).get(reverse("prescriptions:detail", args=[rx.pk]))
+
+    body = client_for(patient).get(INDEX).content.decode()
+
+    assert f"<strong>{doctor.get_full_name()}</strong> opened a prescription" in body
