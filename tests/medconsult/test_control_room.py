@@ -425,7 +425,9 @@ def test_analytics_rollup_day_changed_since_is_computed_live_then_rolled_again(k
         assert data == figures(days=30, now=NOW + timedelta(minutes=1), use_rollup=False)
         assert data.live_days == 1  # the changed day
         assert rollup(now=NOW + timedelta(minutes=10)) == 2  # that day and today
-        assert rollup(now=NOW + timedelta(minutes=10)) == 1  # today only
+        assert rollup(now=NOW + timedelta(minutes=20)) == 1  # today only
+    # Every day now holds as of the last run: the page looks for changes since then only.
+    assert set(RolledDay.objects.values_list("rolled_at", flat=True)) == {NOW + timedelta(minutes=15)}
 
 
 def test_analytics_rollup_cleared_when_a_doctors_specialties_change(known_data):
