@@ -32,7 +32,8 @@ def rollup(*, now=None, zone_name=None) -> int:
     Returns how many days were (re)written.
 
     Side effects: replaces those days' RolledDay and DayFigure rows in one
-    transaction; deletes rolled days older than the longest window."""
+    transaction, moves the other days' rolled_at to this run; deletes rolled
+    days older than the longest window."""
     now = now or timezone.now()
     zone_name = zone_name or settings.TIME_ZONE
     zone = zone_of(zone_name)
@@ -66,6 +67,11 @@ def rollup(*, now=None, zone_name=None) -> int:
             for day in days
         }
         RolledDay.objects.bulk_create(by_day.values())
+        # The days found unchanged were checked up to now: they hold as of `cutoff`,
+        # so the page's check for changes reads only the minutes since this run.
+        RolledDay.objects.filter(zone=zone_name, day__in=list(usable)).exclude(day__in=days).update(
+            rolled_at=cutoff
+        )
         DayFigure.objects.bulk_create(
             [
                 DayFigure(

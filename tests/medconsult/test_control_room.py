@@ -18,6 +18,7 @@ from consultations.models import ConsultationSession, Message
 from core.models import Notification
 from medconsult.admin.analytics import figures
 from medconsult.admin.rollup import rollup
+from medconsult.admin.site import _digest
 from medconsult.admin.tiles import action_tiles
 from medconsult.management.commands.run_periodic import JOBS
 from medconsult.models import DayFigure, RolledDay
@@ -344,6 +345,19 @@ def test_analytics_page_draws_each_chart_with_its_table(client_for, staff, known
     assert "<strong>90 days</strong>" in page
 
 
+def test_analytics_page_shows_a_booking_made_since_the_last_view(client_for, staff):
+    browser = client_for(staff)
+    before = browser.get(reverse("admin:analytics")).context["data"]
+
+    AppointmentFactory(created_at=timezone.now(), start=timezone.now() + timedelta(days=3))
+    response = browser.get(reverse("admin:analytics"))
+
+    data = response.context["data"]
+    assert (before.daily[-1][1], data.daily[-1][1]) == (0, 1)
+    assert response.context["digest"] != _digest(before)
+    assert "<td>1</td>" in response.content.decode()  # the table's markup follows the figures
+
+
 def test_analytics_page_ignores_a_bad_window(client_for, staff):
     response = client_for(staff).get(reverse("admin:analytics"), {"days": "100000"})
 
@@ -411,7 +425,9 @@ def test_analytics_rollup_day_changed_since_is_computed_live_then_rolled_again(k
         assert data == figures(days=30, now=NOW + timedelta(minutes=1), use_rollup=False)
         assert data.live_days == 1  # the changed day
         assert rollup(now=NOW + timedelta(minutes=10)) == 2  # that day and today
-        assert rollup(now=NOW + timedelta(minutes=10)) == 1  # today only
+        assert rollup(now=NOW + timedelta(minutes=20)) == 1  # today only
+    # Every day now holds as of the last run: the page looks for changes since then only.
+    assert set(RolledDay.objects.values_list("rolled_at", flat=True)) == {NOW + timedelta(minutes=15)}
 
 
 def test_analytics_rollup_cleared_when_a_doctors_specialties_change(known_data):
