@@ -100,8 +100,10 @@ def consultation_session_ensure(*, appointment) -> ConsultationSession | None:
 
 
 def consultation_repair(*, now=None) -> int:
-    """Sessions for confirmed online appointments that lack one (a receiver
-    that failed): the periodic job's safety net. Returns how many were made."""
+    """Sessions for confirmed online appointments that lack one, and open
+    sessions whose appointment was completed, cancelled or marked no-show (a
+    receiver that failed): the periodic job's safety net. Returns how many
+    were made or moved."""
     now = now or timezone.now()
     missing = Appointment.objects.filter(
         mode=Mode.ONLINE,
@@ -112,6 +114,20 @@ def consultation_repair(*, now=None) -> int:
     for appointment in missing.select_related("doctor__user", "patient"):
         if consultation_session_ensure(appointment=appointment) is not None:
             made += 1
+    # Sessions still open whose appointment ended (a receiver of its signal
+    # failed): without this the room of a cancelled, refunded appointment
+    # would stay open for good.
+    events = {
+        Appointment.Status.COMPLETED: "completed",
+        Appointment.Status.CANCELLED: "cancelled",
+        Appointment.Status.NO_SHOW: "no_show",
+    }
+    stale = ConsultationSession.objects.filter(
+        status__in=lifecycle.LIVE, appointment__status__in=list(events)
+    )
+    for session in stale.select_related("appointment"):
+        follow_appointment(appointment=session.appointment, event=events[session.appointment.status], now=now)
+        made += 1
     return made
 
 
