@@ -62,7 +62,8 @@ def main():
         version = poll.current_version(room.pk)
         phase = lifecycle.room_phase(room, now)
         base = f"/consultations/{room.pk}/poll/"
-        token = poll.token_for(room.pk, patient.pk)  # as the room page renders it
+        # as the room page renders it, for the session of the cookie above
+        token = poll.token_for(room.pk, patient.pk, session_key=client.cookies["sessionid"].value)
         empty.append(f"{base}?after={room.last or 0}&v={version}&phase={phase}&o=0&t={token}")
         one.append(f"{base}?after={(room.last or 1) - 1}&v=0&phase={phase}&o=0&t={token}")
     (DATA / "poll_empty.txt").write_text("\n".join(empty) + "\n")

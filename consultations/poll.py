@@ -21,11 +21,14 @@ that possible:
   for a few seconds after a keystroke.
 
 The poll URL also carries `t`, a token signed with SECRET_KEY naming the
-room and the signed-in user it was rendered for (valid TOKEN_HOURS), so the
-cheap path needs neither the session nor the user row: no SQL at all. A
-poll without a valid token is authenticated as any page is. Whatever the
-token, anything beyond a 204 (messages, state) is rendered only for the
-signed-in participant.
+room, the signed-in user it was rendered for and (as an HMAC) the browser
+session it was rendered in (valid TOKEN_HOURS), so the cheap path needs
+neither the session row nor the user row: no SQL at all, only the session
+cookie. A logout (which flushes the session and so changes its key), or the
+URL used from any other browser session, makes the token worthless. A poll
+without a valid token is authenticated as any page is. Whatever the token,
+anything beyond a 204 (messages, state) is rendered only for the signed-in
+participant.
 
 A poll whose version, phase and the other side's presence (`o=1|0`) match
 what the page shows answers 204 without touching
@@ -56,6 +59,7 @@ from collections.abc import Callable
 from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 logger = logging.getLogger(__name__)
 
@@ -73,20 +77,29 @@ TOKEN_SALT = "consultations.poll"  # noqa: S105 a signing namespace, not a secre
 TOKEN_HOURS = 12
 
 
-def token_for(session_pk: int, user_pk: int) -> str:
-    """The poll token of `user` in room `session_pk` (rendered into the poll URL)."""
-    return signing.dumps([session_pk, user_pk], salt=TOKEN_SALT)
+def _session_tag(session_key: str | None) -> str:
+    """A keyed digest of the browser session's key (the key itself never goes into a URL)."""
+    return salted_hmac(TOKEN_SALT, session_key or "").hexdigest()[:32]
 
 
-def user_from_token(token: str | None, session_pk: int) -> int | None:
-    """The user a valid, unexpired token names for this room; None otherwise."""
-    if not token:
+def token_for(session_pk: int, user_pk: int, *, session_key: str | None) -> str:
+    """The poll token of `user` in room `session_pk`, valid only with the
+    session `session_key` it was rendered in (rendered into the poll URL)."""
+    return signing.dumps([session_pk, user_pk, _session_tag(session_key)], salt=TOKEN_SALT)
+
+
+def user_from_token(token: str | None, session_pk: int, *, session_key: str | None) -> int | None:
+    """The user a valid, unexpired token names for this room and this browser
+    session (`session_key`, the session cookie's value); None otherwise."""
+    if not token or not session_key:
         return None
     try:
-        room, user = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_HOURS * 3600)
+        room, user, tag = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_HOURS * 3600)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    return user if room == session_pk and isinstance(user, int) else None
+    if room != session_pk or not isinstance(user, int) or not isinstance(tag, str):
+        return None
+    return user if constant_time_compare(tag, _session_tag(session_key)) else None
 
 
 def fragment(renderer: Callable) -> Callable:

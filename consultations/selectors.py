@@ -3,7 +3,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404
 
 from consultations import calls, lifecycle
@@ -61,9 +61,11 @@ def session_ids_by_appointment(appointment_ids) -> dict[int, int]:
 
 
 def rooms_for(user, *, now, limit: int = 10) -> list:
-    """The user's consultation rooms worth a dashboard line, soonest first, each
-    with `unread` (messages to `user` not yet read) and `phase`: rooms not yet
-    ended that start within a day, and rooms in their follow-up window. One query."""
+    """The user's consultation rooms worth a dashboard line, each with `unread`
+    (messages to `user` not yet read) and `phase`: rooms not yet ended that
+    start within a day (first, soonest first), then rooms in their follow-up
+    window (latest completed first), so a week of follow-ups never pushes the
+    consultation of the hour past `limit`. One query."""
     Status = ConsultationSession.Status
     rows = list(
         sessions_with_appointment()
@@ -75,7 +77,7 @@ def rooms_for(user, *, now, limit: int = 10) -> list:
         .annotate(
             unread=Count("messages", filter=Q(messages__read_at__isnull=True) & ~Q(messages__sender=user))
         )
-        .order_by("appointment__start")[:limit]
+        .order_by(F("completed_at").desc(nulls_first=True), "appointment__start", "pk")[:limit]
     )
     for session in rows:
         session.phase = lifecycle.room_phase(session, now)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -100,8 +100,10 @@ def consultation_session_ensure(*, appointment) -> ConsultationSession | None:
 
 
 def consultation_repair(*, now=None) -> int:
-    """Sessions for confirmed online appointments that lack one (a receiver
-    that failed): the periodic job's safety net. Returns how many were made."""
+    """Sessions for confirmed online appointments that lack one, and open
+    sessions whose appointment was completed, cancelled or marked no-show (a
+    receiver that failed): the periodic job's safety net. Returns how many
+    were made or moved."""
     now = now or timezone.now()
     missing = Appointment.objects.filter(
         mode=Mode.ONLINE,
@@ -112,6 +114,20 @@ def consultation_repair(*, now=None) -> int:
     for appointment in missing.select_related("doctor__user", "patient"):
         if consultation_session_ensure(appointment=appointment) is not None:
             made += 1
+    # Sessions still open whose appointment ended (a receiver of its signal
+    # failed): without this the room of a cancelled, refunded appointment
+    # would stay open for good.
+    events = {
+        Appointment.Status.COMPLETED: "completed",
+        Appointment.Status.CANCELLED: "cancelled",
+        Appointment.Status.NO_SHOW: "no_show",
+    }
+    stale = ConsultationSession.objects.filter(
+        status__in=lifecycle.LIVE, appointment__status__in=list(events)
+    )
+    for session in stale.select_related("appointment"):
+        follow_appointment(appointment=session.appointment, event=events[session.appointment.status], now=now)
+        made += 1
     return made
 
 
@@ -234,10 +250,15 @@ def consultation_needs_in_person(*, session, actor, note="", now=None) -> Consul
         return session
 
 
+def _doctor_wrote(session) -> bool:
+    return Message.objects.filter(session=session, sender_id=session.appointment.doctor.user_id).exists()
+
+
 def consultation_doctor_no_show(*, session, now=None) -> ConsultationSession:
     """SCHEDULED -> CLOSED by the system when the doctor has not started
     CONSULTATION_DOCTOR_NO_SHOW_MINUTES after the start: the appointment is
-    cancelled for the doctor's absence (full refund).
+    cancelled for the doctor's absence (full refund). A doctor who wrote in
+    the room came, even without pressing "Start": refused.
 
     Side effects: notifications to both (appointments); appointment_cancelled
     after commit (refund); the room becomes read-only.
@@ -249,6 +270,8 @@ def consultation_doctor_no_show(*, session, now=None) -> ConsultationSession:
             lifecycle.check(session, action="doctor_no_show", actor=None, now=now)
         except lifecycle.Refused as refusal:
             raise _refused(refusal) from None
+        if _doctor_wrote(session):
+            raise ConsultationError("The doctor came: they wrote in the room.")
         reason = (
             f"The doctor did not start the consultation within {settings.CONSULTATION_DOCTOR_NO_SHOW_MINUTES} "
             "minutes of its start; the full fee is refunded."
@@ -269,6 +292,10 @@ def doctor_no_shows(*, now=None) -> int:
         status=Status.SCHEDULED,
         appointment__status=Appointment.Status.CONFIRMED,
         appointment__start__lte=now - lifecycle.doctor_grace(),
+    )
+    # A doctor who answered in the chat came, even if they never pressed "Start".
+    late = late.exclude(
+        Exists(Message.objects.filter(session=OuterRef("pk"), sender=OuterRef("appointment__doctor__user")))
     ).values_list("pk", flat=True)
     done = 0
     for pk in late:

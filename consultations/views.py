@@ -91,7 +91,7 @@ def _room_context(request, session, *, now, form=None):
         "form": form or MessageForm(initial={"client_id": uuid.uuid4()}),
         "in_person_form": InPersonForm(),
         "version": poll.current_version(session.pk),
-        "poll_token": poll.token_for(session.pk, user.pk),
+        "poll_token": poll.token_for(session.pk, user.pk, session_key=request.session.session_key),
         "now": now,
     }
 
@@ -130,7 +130,9 @@ def poll_view(request, pk):
     nothing changed (with a valid token, not even the session or the user is
     loaded); otherwise the new messages and the changed parts, for the
     signed-in participant only."""
-    user_pk = poll.user_from_token(request.GET.get("t"), pk)
+    # The session cookie's key (read without loading the session): the token is
+    # good only in the browser session it was rendered in, so not after a logout.
+    user_pk = poll.user_from_token(request.GET.get("t"), pk, session_key=request.session.session_key)
     if user_pk is None:
         check_idle(request)
         if not request.user.is_authenticated:

@@ -64,3 +64,28 @@ def test_join_card_is_enabled_when_open_and_says_when_it_opens(client_for, patie
     assert "btn btn-primary btn-block" in open_card
     assert "Opens at" in later_card
     assert "btn btn-secondary btn-block" in later_card
+
+
+def test_dashboard_lists_the_open_room_before_many_follow_ups(
+    client_for, session, patient, doctor, doctor_profile
+):
+    from django.utils import timezone
+
+    from appointments.models import Appointment
+    from consultations.models import ConsultationSession
+
+    for days in range(1, 12):
+        room = make_session(
+            patient=patient,
+            doctor_profile=doctor_profile,
+            starts_in=-timedelta(days=days % 6 + 1, hours=days),
+            status=Appointment.Status.COMPLETED,
+        )
+        ConsultationSession.objects.filter(pk=room.pk).update(
+            status=ConsultationSession.Status.COMPLETED, completed_at=timezone.now() - timedelta(hours=days)
+        )
+
+    html = client_for(doctor).get(reverse("doctor_dashboard")).content.decode()
+
+    # a busy doctor's follow-ups must not push today's open consultation off the dashboard
+    assert reverse("consultations:room", args=[session.pk]) in html

@@ -223,6 +223,27 @@ def test_repair_creates_a_missing_session(patient, doctor_profile):
     assert services.consultation_repair() == 0
 
 
+@pytest.mark.parametrize(
+    ("appointment_status", "session_status"),
+    [
+        (Appointment.Status.CANCELLED, ConsultationSession.Status.CLOSED),
+        (Appointment.Status.NO_SHOW, ConsultationSession.Status.CLOSED),
+        (Appointment.Status.COMPLETED, ConsultationSession.Status.COMPLETED),
+    ],
+)
+def test_repair_makes_a_session_follow_an_appointment_its_receiver_missed(
+    session, appointment_status, session_status
+):
+    # the appointment moved but the receiver failed: the room must not stay open
+    Appointment.objects.filter(pk=session.appointment_id).update(status=appointment_status)
+
+    call_command("consultations_tick")
+
+    session.refresh_from_db()
+    assert session.status == session_status
+    assert services.consultation_repair() == 0
+
+
 def test_room_of_an_appointment_repairs_too(client_for, patient, doctor_profile):
     from django.urls import reverse
 

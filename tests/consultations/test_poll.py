@@ -256,13 +256,35 @@ def test_token_of_another_room_or_forged_is_ignored(
     assert _poll(stranger, session, {**my_params, "t": my_params["t"] + "x"}).status_code == 404
 
 
-def test_token_after_logout_gives_nothing_beyond_a_204(client, client_for, session, patient, doctor):
+def test_token_after_logout_is_worthless(client, client_for, session, patient, doctor):
     params = _params_of(_room(client_for(patient), session).content.decode())
     client.logout()
+    from django.core.cache import cache
 
-    assert _poll(client, session, params).status_code == 204
-    _say(session, doctor, "Private medical detail")
+    cache.delete(poll.SEEN_KEY.format(pk=session.pk, role="patient"))
+
     response = _poll(client, session, params)
 
+    # to the login page at once, and the logged-out patient is not "in the
+    # room" (which would keep the doctor's messages from notifying them)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+    assert not poll.is_present(session.pk, "patient")
+
+
+def test_token_from_another_browser_session_is_ignored(client_for, session, patient, doctor):
+    from django.test import Client
+
+    params = _params_of(_room(client_for(patient), session).content.decode())
+    elsewhere = Client()
+    elsewhere.force_login(doctor)  # a leaked poll URL used in someone else's session
+    from django.core.cache import cache
+
+    cache.delete(poll.SEEN_KEY.format(pk=session.pk, role="patient"))
+
+    response = _poll(elsewhere, session, params)
+
+    # authenticated as the doctor, not answered as the patient the token names
+    assert response.status_code == 204
+    assert not poll.is_present(session.pk, "patient")
+    assert poll.is_present(session.pk, "doctor")

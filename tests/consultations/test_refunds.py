@@ -99,3 +99,23 @@ def test_doctor_within_the_grace_or_started_is_not_a_no_show(paid_session, onlin
     services.consultation_start(session=paid_session, actor=online_doctor.user)
     assert services.doctor_no_shows(now=timezone.now() + timedelta(hours=1)) == 0
     assert not Refund.objects.exists()
+
+
+def test_doctor_who_wrote_without_pressing_start_is_not_a_no_show(
+    paid_session, online_doctor, payer, django_capture_on_commit_callbacks
+):
+    services.message_send(session=paid_session, sender=online_doctor.user, body="Hello, tell me more")
+    start = timezone.now() - timedelta(minutes=31)
+    Appointment.objects.filter(pk=paid_session.appointment_id).update(
+        start=start, end=start + timedelta(minutes=30)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.doctor_no_shows() == 0
+    with pytest.raises(services.ConsultationError):
+        services.consultation_doctor_no_show(session=paid_session)
+
+    paid_session.refresh_from_db()
+    assert paid_session.status == ConsultationSession.Status.SCHEDULED
+    assert Appointment.objects.get(pk=paid_session.appointment_id).status == Appointment.Status.CONFIRMED
+    assert not Refund.objects.exists()
