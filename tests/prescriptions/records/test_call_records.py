@@ -126,3 +126,12 @@ def test_timeline_with_calls_costs_the_same_queries_for_one_or_many(
         response = http.get(INDEX)
 
     assert response.content.decode().count("call-history__row") == 2 * count
+
+
+def test_transcript_messages_are_not_shown_as_flash_messages(client_for, patient, appointment):
+    session = chat(appointment, (patient, "Hello"))
+
+    page = client_for(patient).get(reverse("records:transcript", args=[session.pk])).content.decode()
+
+    assert "flash-stack" not in page
+    assert "Hello" in page
