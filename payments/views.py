@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -106,8 +107,13 @@ def callback(request, pk):
             request, "Your payment arrived too late for this slot, so we are refunding it in full."
         )
     else:
+        # The booking's confirmation links to My Records' share page (by URL name: it stands above payments).
         messages.success(
-            request, "Payment received. Your appointment is confirmed; we have emailed you the details."
+            request,
+            format_html(
+                'Payment received. Your appointment is confirmed; we have emailed you the details. <a href="{}">Share your reports with the doctor</a>.',
+                reverse("records:share", args=[payment.appointment_id]),
+            ),
         )
     return redirect("appointments:detail", pk=payment.appointment_id)
 

@@ -43,7 +43,7 @@ class PrescriptionForm(CleanTextMixin, forms.ModelForm):
             "patient_gender": "Not in the patient's profile: please record it.",
         }
 
-    def __init__(self, *args, appointment, age_and_gender_known=False, **kwargs):
+    def __init__(self, *args, appointment, age_and_gender_known=False, video_from_call=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["patient_gender"].choices = [("", "Choose"), *Gender.choices]
         if age_and_gender_known:
@@ -53,6 +53,9 @@ class PrescriptionForm(CleanTextMixin, forms.ModelForm):
         if appointment.mode == Mode.IN_PERSON:
             del self.fields["consult_kind"]
             del self.fields["unrestricted_confirmed"]
+        elif video_from_call:
+            # The call record says video (issue 14): nothing to declare; the editor says so.
+            del self.fields["consult_kind"]
         else:
             kind = self.fields["consult_kind"]
             kind.choices = [(k.value, k.label) for k in ConsultKind if k != ConsultKind.IN_PERSON]

@@ -87,6 +87,14 @@ class ConsultKind(models.TextChoices):
     TEXT = "TEXT", "Online: text (chat)"
 
 
+class KindSource(models.TextChoices):
+    """Where a prescription's consultation kind came from (issue 14): a qualifying
+    video call in the consultation's call record, or the doctor's declaration."""
+
+    CALL_RECORD = "CALL_RECORD", "call record"
+    DECLARED = "DECLARED", "declared by the doctor"
+
+
 class Prescription(models.Model):
     class Status(models.TextChoices):
         DRAFT = "DRAFT", "Draft"
@@ -97,6 +105,7 @@ class Prescription(models.Model):
     # What a draft's editor writes; once issued none of these may change.
     CONTENT_FIELDS = (
         "consult_kind",
+        "consult_kind_source",
         "same_condition_follow_up",
         "unrestricted_confirmed",
         "complaints",
@@ -121,6 +130,13 @@ class Prescription(models.Model):
 
     consult_kind = models.CharField(
         "how the consultation was done", max_length=10, choices=ConsultKind.choices
+    )
+    consult_kind_source = models.CharField(
+        "where the kind comes from",
+        max_length=12,
+        choices=KindSource.choices,
+        default=KindSource.DECLARED,
+        help_text="Video from the call record when a call connected with video long enough; else declared.",
     )
     same_condition_follow_up = models.BooleanField(
         "follow-up for the same condition",

@@ -19,10 +19,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment
+from consultations import selectors as consultation_selectors
 from core.notifications import absolute_url, notify
 from core.uploads import generated_name
 from prescriptions import selectors
-from prescriptions.models import ConsultKind, Prescription, PrescriptionItem, TeleList
+from prescriptions.models import (
+    ConsultKind,
+    KindSource,
+    Prescription,
+    PrescriptionItem,
+    TeleList,
+)
 from prescriptions.rules import Consultation, may_prescribe
 from profiles.models import DoctorProfile, Mode, PatientProfile
 
@@ -135,6 +142,34 @@ def _kind_for(appointment):
     return ConsultKind.IN_PERSON if appointment.mode == Mode.IN_PERSON else ConsultKind.VIDEO
 
 
+def video_from_call_record(appointment, *, now=None) -> bool:
+    """Whether the appointment's consultation counts as by video from its call
+    record (a call connected with video on both sides for at least
+    VIDEO_CONSULT_MIN_SECONDS: consultations decides). Two queries; False for an
+    in-person appointment or one without a consultation room."""
+    if appointment.mode == Mode.IN_PERSON:
+        return False
+    session_id = consultation_selectors.session_ids_by_appointment([appointment.pk]).get(appointment.pk)
+    return session_id is not None and consultation_selectors.consulted_by_video(session_id, now=now)
+
+
+def _settle_kind(draft, *, now=None) -> None:
+    """Set the draft's consultation kind and where it came from: in person from
+    the booking; online, VIDEO from the call record when a qualifying call
+    exists, else the doctor's declaration stands and is recorded as declared."""
+    if draft.appointment.mode == Mode.IN_PERSON:
+        draft.consult_kind = ConsultKind.IN_PERSON
+        draft.consult_kind_source = KindSource.DECLARED
+        return
+    if draft.consult_kind not in ConsultKind.values or draft.consult_kind == ConsultKind.IN_PERSON:
+        draft.consult_kind = ConsultKind.VIDEO
+    if video_from_call_record(draft.appointment, now=now):
+        draft.consult_kind = ConsultKind.VIDEO
+        draft.consult_kind_source = KindSource.CALL_RECORD
+    else:
+        draft.consult_kind_source = KindSource.DECLARED
+
+
 def prescription_start(*, appointment, actor) -> Prescription:
     """The appointment's draft: the one already started, or a new one with the
     patient's date of birth and gender copied from their profile.
@@ -148,7 +183,7 @@ def prescription_start(*, appointment, actor) -> Prescription:
         if draft is not None:
             return draft
         profile = PatientProfile.objects.filter(user_id=appointment.patient_id).first()
-        return Prescription.objects.create(
+        draft = Prescription(
             appointment=appointment,
             doctor=appointment.doctor,
             patient=appointment.patient,
@@ -156,6 +191,9 @@ def prescription_start(*, appointment, actor) -> Prescription:
             patient_date_of_birth=profile.date_of_birth if profile else None,
             patient_gender=profile.gender if profile else "",
         )
+        _settle_kind(draft)
+        draft.save(force_insert=True)
+        return draft
 
 
 def _locked_draft(prescription):
@@ -172,7 +210,8 @@ def prescription_save_draft(*, prescription, actor, fields: dict, items: list[di
 
     `items` are dicts of ITEM_FIELDS (plus `medicine`, resolved here from the
     name when absent). An in-person appointment's kind is always IN_PERSON; an
-    online one's is what the doctor records (video, audio or text).
+    online one's is VIDEO from the call record when a qualifying call exists,
+    else what the doctor declares (video, audio or text): see `_settle_kind`.
     Side effects: none beyond the rows.
     """
     if prescription.doctor.user_id != actor.pk:
@@ -188,11 +227,7 @@ def prescription_save_draft(*, prescription, actor, fields: dict, items: list[di
             if profile is not None:
                 draft.patient_date_of_birth = draft.patient_date_of_birth or profile.date_of_birth
                 draft.patient_gender = draft.patient_gender or profile.gender
-        in_person = draft.appointment.mode == Mode.IN_PERSON
-        if in_person or draft.consult_kind not in ConsultKind.values:
-            draft.consult_kind = _kind_for(draft.appointment)
-        elif draft.consult_kind == ConsultKind.IN_PERSON:
-            draft.consult_kind = ConsultKind.VIDEO
+        _settle_kind(draft)
         draft.save()
         # The draft is locked and still a draft: its items may be replaced in bulk.
         PrescriptionItem.objects.filter(prescription=draft).delete()
@@ -283,6 +318,8 @@ def prescription_issue(*, prescription, actor, now=None) -> Prescription:
                 raise PrescriptionError(
                     "The prescription this corrects is no longer valid, so it cannot be replaced."
                 )
+        # A call may have connected since the draft was saved: the record decides at issue.
+        _settle_kind(draft, now=now)
         items = list(draft.items.select_related("medicine").order_by("position", "id"))
         errors = _issue_errors(draft, items)
         refused = {position: verdict.reason for position, verdict in item_verdicts(draft, items).items()}

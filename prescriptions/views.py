@@ -71,6 +71,7 @@ def _age_and_gender_known(prescription):
 def _editor(request, prescription, *, form, formset, status=200):
     context = {
         "rx": prescription,
+        "video_from_call": "consult_kind" not in form.fields and prescription.is_online,
         "appointment": prescription.appointment,
         "form": form,
         "formset": formset,
@@ -93,6 +94,7 @@ def edit(request, pk):
     form_kwargs = {
         "appointment": prescription.appointment,
         "age_and_gender_known": _age_and_gender_known(prescription),
+        "video_from_call": services.video_from_call_record(prescription.appointment),
     }
     if request.method != "POST":
         items = [

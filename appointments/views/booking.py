@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import patient_required
@@ -158,12 +159,22 @@ def _refused(request, doctor, message, *, start, mode):
 
 
 def _booked_message(appointment):
+    """The flash after booking; once the slot is the patient's (booked or
+    requested), it links to the page where they choose what the doctor may see
+    (My Records stands above appointments: reached by URL name, not imported)."""
     Status = appointment.Status
-    return {
+    text = {
         Status.CONFIRMED: "Your appointment is booked. We have emailed you the details.",
         Status.REQUESTED: "Your request is sent. The doctor will accept or decline it; we will let you know.",
         Status.PENDING_PAYMENT: "Your slot is held for 10 minutes. Complete the payment to confirm it.",
     }[appointment.status]
+    if appointment.status == Status.PENDING_PAYMENT:
+        return text  # the link comes with the payment's confirmation
+    return format_html(
+        '{} <a href="{}">Share your reports with the doctor</a>.',
+        text,
+        reverse("records:share", args=[appointment.pk]),
+    )
 
 
 # --- One appointment ----------------------------------------------------------------

@@ -16,7 +16,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from appointments.models import Appointment
-from consultations.models import Attachment, ConsultationSession, Message
+from consultations.models import Attachment, Call, ConsultationSession, Message
+from consultations.selectors import call_records
 from consultations.selectors import messages_of as consultation_messages
 from core import zones
 from core.models import AuditLog
@@ -64,9 +65,10 @@ def _load_prescriptions(ids):
 
 
 def _consultations(patient, hidden):
-    # A room where nothing was written has no transcript to show.
+    # A room where nothing was written and no call was made has nothing to show.
     return ConsultationSession.objects.filter(appointment__patient=patient).filter(
         Exists(Message.objects.filter(session=OuterRef("pk")))
+        | Exists(Call.objects.filter(session=OuterRef("pk")))
     )
 
 
@@ -177,6 +179,18 @@ def load_items(rows) -> list[TimelineItem]:
         ids[kind].append(pk)
     loaded = {(kind, obj.pk): obj for kind, pks in ids.items() for obj in SOURCES[kind].load(pks)}
     return [TimelineItem(kind, at, loaded[(kind, pk)]) for kind, pk, at in rows if (kind, pk) in loaded]
+
+
+def with_call_records(items) -> list[TimelineItem]:
+    """Give each consultation on the page its calls (`call_history`, newest first,
+    for templates/consultations/partials/call_list.html): one query when the page
+    has consultations, none otherwise."""
+    sessions = [item.obj for item in items if item.kind == "consultation"]
+    if sessions:
+        records = call_records([session.pk for session in sessions])
+        for session in sessions:
+            session.call_history = records.get(session.pk, [])
+    return items
 
 
 # --- Who looked --------------------------------------------------------------------

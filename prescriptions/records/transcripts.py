@@ -15,7 +15,7 @@ def context(session, messages, *, now=None):
         "appointment": appointment,
         "doctor": appointment.doctor,
         "patient": appointment.patient,
-        "messages": messages,
+        "chat_messages": messages,  # not "messages": that name is the flash messages in base.html
         "now": now or timezone.now(),
     }
 

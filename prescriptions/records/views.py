@@ -36,7 +36,7 @@ def index(request):
         "filters": filters,
         "filtered": bool(kept),
         "page": page,
-        "items": selectors.load_items(list(page.object_list)),
+        "items": selectors.with_call_records(selectors.load_items(list(page.object_list))),
         "query": urlencode(kept),
         "showing_hidden": query.get("hidden", False),
         "looked": selectors.looked_at(request.user),
@@ -149,6 +149,7 @@ def transcript(request, pk):
     """The consultation's messages, read-only, for its patient (the doctor has the room)."""
     session = _own_session(request, pk)
     context = transcripts.context(session, selectors.transcript(session))
+    context["call_history"] = selectors.call_records([session.pk]).get(session.pk, [])
     return render(request, "prescriptions/records/transcript.html", context)
 
 

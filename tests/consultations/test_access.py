@@ -90,14 +90,3 @@ def test_room_header_names_the_doctor_with_registration(client_for, patient, ses
     html = client_for(patient).get(reverse("consultations:room", args=[session.pk])).content.decode()
     assert "KMC-12345" in html
     assert "Karnataka Medical Council" in html
-
-
-def test_room_shows_the_doctor_a_minors_accompanying_adult(client_for, patient, doctor, session):
-    # Issue 13, point 4: the doctor sees the adult recorded at booking in the room.
-    appointment = session.appointment
-    appointment.companion_name, appointment.companion_relation = "Anita <b>Nair</b>", "Mother"
-    appointment.save(update_fields=["companion_name", "companion_relation"])
-
-    html = client_for(doctor).get(reverse("consultations:room", args=[session.pk])).content.decode()
-
-    assert "Anita &lt;b&gt;Nair&lt;/b&gt; (Mother)" in html

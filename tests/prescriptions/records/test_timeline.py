@@ -184,8 +184,9 @@ def test_timeline_costs_the_same_queries_for_one_row_or_a_full_page(
     http = client_for(patient)
     http.get(INDEX)  # warm the session and the user's profile, as a second page view would be
 
-    # user, profile zone, count, page of the UNION, one per kind (6), who looked, unread notifications
-    with django_assert_num_queries(12):
+    # user, profile zone, count, page of the UNION, one per kind (6), the consultations' calls,
+    # who looked, unread notifications
+    with django_assert_num_queries(13):
         response = http.get(INDEX)
 
     assert response.status_code == 200
