@@ -18,7 +18,7 @@ from appointments import services as appointment_services
 from appointments.models import Appointment
 from consultations import lifecycle, poll
 from consultations.files import prepare
-from consultations.models import Attachment, ConsultationEvent, ConsultationSession, Message
+from consultations.models import Attachment, Call, ConsultationEvent, ConsultationSession, Message
 from core import throttle
 from core.notifications import notifications_withdraw, notify
 from profiles.models import Mode
@@ -250,15 +250,19 @@ def consultation_needs_in_person(*, session, actor, note="", now=None) -> Consul
         return session
 
 
-def _doctor_wrote(session) -> bool:
-    return Message.objects.filter(session=session, sender_id=session.appointment.doctor.user_id).exists()
+def _doctor_came():
+    """A doctor who wrote in the room or started a call in it came, even without pressing
+    "Start" (only the doctor starts calls). One condition for the job and for the service."""
+    wrote = Message.objects.filter(session=OuterRef("pk"), sender=OuterRef("appointment__doctor__user"))
+    called = Call.objects.filter(session=OuterRef("pk"))
+    return Exists(wrote) | Exists(called)
 
 
 def consultation_doctor_no_show(*, session, now=None) -> ConsultationSession:
     """SCHEDULED -> CLOSED by the system when the doctor has not started
     CONSULTATION_DOCTOR_NO_SHOW_MINUTES after the start: the appointment is
-    cancelled for the doctor's absence (full refund). A doctor who wrote in
-    the room came, even without pressing "Start": refused.
+    cancelled for the doctor's absence (full refund). A doctor who wrote or
+    started a call in the room came, even without pressing "Start": refused.
 
     Side effects: notifications to both (appointments); appointment_cancelled
     after commit (refund); the room becomes read-only.
@@ -270,8 +274,8 @@ def consultation_doctor_no_show(*, session, now=None) -> ConsultationSession:
             lifecycle.check(session, action="doctor_no_show", actor=None, now=now)
         except lifecycle.Refused as refusal:
             raise _refused(refusal) from None
-        if _doctor_wrote(session):
-            raise ConsultationError("The doctor came: they wrote in the room.")
+        if ConsultationSession.objects.filter(pk=session.pk).filter(_doctor_came()).exists():
+            raise ConsultationError("The doctor came: they wrote or called in the room.")
         reason = (
             f"The doctor did not start the consultation within {settings.CONSULTATION_DOCTOR_NO_SHOW_MINUTES} "
             "minutes of its start; the full fee is refunded."
@@ -293,10 +297,7 @@ def doctor_no_shows(*, now=None) -> int:
         appointment__status=Appointment.Status.CONFIRMED,
         appointment__start__lte=now - lifecycle.doctor_grace(),
     )
-    # A doctor who answered in the chat came, even if they never pressed "Start".
-    late = late.exclude(
-        Exists(Message.objects.filter(session=OuterRef("pk"), sender=OuterRef("appointment__doctor__user")))
-    ).values_list("pk", flat=True)
+    late = late.exclude(_doctor_came()).values_list("pk", flat=True)
     done = 0
     for pk in late:
         try:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment
-from consultations import services
+from consultations import calls, services
 from consultations.models import ConsultationSession
 from core.models import Notification
 from payments.models import Refund
@@ -117,5 +117,23 @@ def test_doctor_who_wrote_without_pressing_start_is_not_a_no_show(
 
     paid_session.refresh_from_db()
     assert paid_session.status == ConsultationSession.Status.SCHEDULED
+    assert Appointment.objects.get(pk=paid_session.appointment_id).status == Appointment.Status.CONFIRMED
+    assert not Refund.objects.exists()
+
+
+def test_doctor_who_called_without_pressing_start_is_not_a_no_show(
+    paid_session, online_doctor, django_capture_on_commit_callbacks
+):
+    calls.call_start(session=paid_session, doctor=online_doctor.user)
+    start = timezone.now() - timedelta(minutes=31)
+    Appointment.objects.filter(pk=paid_session.appointment_id).update(
+        start=start, end=start + timedelta(minutes=30)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.doctor_no_shows() == 0
+    with pytest.raises(services.ConsultationError):
+        services.consultation_doctor_no_show(session=paid_session)
+
     assert Appointment.objects.get(pk=paid_session.appointment_id).status == Appointment.Status.CONFIRMED
     assert not Refund.objects.exists()
