@@ -855,16 +855,14 @@ def test_call_missed_and_hung_up_takes_the_ringing_off_the_patients_page(
     settings.VIDEO_RING_SECONDS = 60
     start = timezone.now() - timedelta(seconds=62)
     call = calls.call_start(session=room, doctor=doctor, now=start)
+    client.force_login(patient)
+    params = _page_params(client, room)  # the patient's page, rendered while it rang
     version = poll.current_version(room.pk)
 
     calls.call_end(call=call, user=doctor)
 
     assert poll.current_version(room.pk) != version
-    client.force_login(patient)
-    response = client.get(
-        _url("poll", room),
-        {"v": version, "phase": "open", "o": "0", "t": poll.token_for(room.pk, patient.pk)},
-    )
+    response = _poll(client, room, params)
     assert response.status_code == 200
     assert b"is calling" not in response.content
 

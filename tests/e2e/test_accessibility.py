@@ -68,6 +68,9 @@ def audit(page, path, problems, ready=None):
 
 
 def log_in(page, email):
+    # Leave the last page first: a fragment it requests after the cookies are gone would get
+    # the login page and a new CSRF cookie, and the login form below would then fail its check.
+    page.goto("about:blank")
     page.context.clear_cookies()
     page.goto(page.base + "/accounts/login/")
     page.get_by_label("Email").fill(email)

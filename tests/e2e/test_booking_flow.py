@@ -43,6 +43,9 @@ def doctor_open_all_day(zone, **kwargs):
 
 
 def log_in(page, url, email, password=PASSWORD):
+    # Leave the last page first: a fragment it requests after the cookies are gone would get
+    # the login page and a new CSRF cookie, and the login form below would then fail its check.
+    page.goto("about:blank")
     page.context.clear_cookies()
     page.goto(url("/accounts/login/"))
     page.get_by_label("Email").fill(email)

@@ -21,6 +21,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def log_in(page, url, email):
+    # Leave the last page first: a fragment it requests after the cookies are gone would get
+    # the login page and a new CSRF cookie, and the login form below would then fail its check.
+    page.goto("about:blank")
     page.context.clear_cookies()
     page.goto(url("/accounts/login/"))
     page.get_by_label("Email").fill(email)
