@@ -78,17 +78,24 @@ WINDOW_WORDS = {60: "a minute", 3600: "an hour"}
 
 
 def limit_posts(
-    scope: str, *, setting: str, period: int = 60, template: str = "429.html", key=_signed_in_user
+    scope: str,
+    *,
+    setting: str,
+    period: int = 60,
+    template: str = "429.html",
+    key=_signed_in_user,
+    methods=("POST",),
 ):
     """Refuse POSTs beyond `settings.<setting>` per `period` seconds from one
     `key(request)` (the signed-in user unless told, e.g. `client_ip`) with a
-    normal page (429, Retry-After). GETs, and requests without a key, are not
+    normal page (429, Retry-After). Other methods (unless named in `methods`, as
+    for a GET that is costly to answer), and requests without a key, are not
     counted. Put it under the login or role decorator, so that the user is known."""
 
     def decorator(view):
         @wraps(view)
         def limited(request, *args, **kwargs):
-            who = key(request) if request.method == "POST" else None
+            who = key(request) if request.method in methods else None
             if who is not None:
                 limit = getattr(settings, setting)
                 if over_limit(scope, who, limit=limit, period=period):

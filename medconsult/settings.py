@@ -258,6 +258,10 @@ if RECORDS_PER_PAGE < 1:
     raise ImproperlyConfigured("RECORDS_PER_PAGE must be at least 1.")
 # Uploads and exports per minute per patient (core.throttle).
 RECORDS_POSTS_PER_MINUTE = env.int("RECORDS_POSTS_PER_MINUTE", default=10)
+# Transcript PDFs (rendered on request) per minute per patient.
+RECORDS_PDFS_PER_MINUTE = env.int("RECORDS_PDFS_PER_MINUTE", default=10)
+if min(RECORDS_POSTS_PER_MINUTE, RECORDS_PDFS_PER_MINUTE) < 1:
+    raise ImproperlyConfigured("RECORDS_POSTS_PER_MINUTE and RECORDS_PDFS_PER_MINUTE must be at least 1.")
 
 # --- Payments (payments.gateway) ---------------------------------------------------
 # "razorpay" takes real money; "fake" is the offline gateway (its own checkout

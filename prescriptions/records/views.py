@@ -154,6 +154,8 @@ def transcript(request, pk):
 
 
 @patient_required
+# Each one is rendered by WeasyPrint on request (about a second of CPU): limited like uploads.
+@limit_posts("records-transcript-pdf", setting="RECORDS_PDFS_PER_MINUTE", methods=("GET",))
 def transcript_pdf(request, pk):
     session = _own_session(request, pk)
     pdf = transcripts.as_pdf(session, selectors.transcript(session))

@@ -89,6 +89,18 @@ def test_transcript_page_and_pdf_show_the_messages_to_the_patient(client_for, pa
     assert appointment.doctor.display_name in text
 
 
+def test_transcript_pdf_past_the_limit_gets_the_429_page(client_for, patient, doctor, appointment, settings):
+    settings.RECORDS_PDFS_PER_MINUTE = 2
+    session = chat(appointment, (patient, "Still coughing"))
+    http = client_for(patient)
+    url = reverse("records:transcript_pdf", args=[session.pk])
+
+    statuses = [http.get(url).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    assert http.get(reverse("records:transcript", args=[session.pk])).status_code == 200
+
+
 @pytest.mark.parametrize("name", ["transcript", "transcript_pdf"])
 def test_transcripts_are_the_patients_only(
     client_for, patient, other_patient, doctor, staff, appointment, name
