@@ -23,12 +23,12 @@ import zipfile
 from django.http import FileResponse
 from django.utils import timezone
 
-from appointments.models import Appointment
 from consultations.models import ConsultationSession, Message
 from core.audit import audit_record
 from payments.models import Payment
 from prescriptions.records import transcripts
 from prescriptions.records.models import MedicalReport
+from prescriptions.records.selectors import record_appointments
 from prescriptions.selectors import prescriptions_for_patient
 
 SCHEMA = {
@@ -335,13 +335,7 @@ def _consultations(patient, archive, summary):
 
 def build(patient, archive: zipfile.ZipFile, *, now) -> dict:
     """Write the patient's record into `archive`; returns the summary written."""
-    appointments = (
-        Appointment.objects.filter(patient=patient)
-        .exclude(status=Appointment.Status.EXPIRED)
-        .exclude(Appointment.lapsed_hold(now))
-        .select_related("doctor", "clinic")
-        .order_by("start")
-    )
+    appointments = record_appointments(patient, now=now).select_related("doctor", "clinic").order_by("start")
     payments = (
         Payment.objects.filter(appointment__patient=patient, status=Payment.Status.CAPTURED)
         .prefetch_related("refunds")

@@ -42,14 +42,18 @@ class Source:
     load: callable  # (ids) -> queryset with what the template shows
 
 
-def _appointments(patient, hidden):
-    now = timezone.now()
-    # A payment hold that lapsed never became an appointment.
+def record_appointments(patient, *, now=None):
+    """The patient's appointments that belong in the record (the timeline and the
+    export): a payment hold that expired or lapsed never became an appointment."""
     return (
         Appointment.objects.filter(patient=patient)
         .exclude(status=Appointment.Status.EXPIRED)
-        .exclude(Appointment.lapsed_hold(now))
+        .exclude(Appointment.lapsed_hold(now or timezone.now()))
     )
+
+
+def _appointments(patient, hidden):
+    return record_appointments(patient)
 
 
 def _load_appointments(ids):

@@ -71,30 +71,22 @@ def report_rename(*, report, title, request=None) -> MedicalReport:
 def report_hide(*, report, request=None) -> MedicalReport:
     """Hide a report from the patient's list and from every doctor (shares
     included); it stays in the record and the export. Side effect: an audit row."""
-    with transaction.atomic():
-        report = _locked(report)
-        if report.hidden_at is None:
-            report.hidden_at = timezone.now()
-            report.save(update_fields=["hidden_at"])
-            audit_record(
-                action="records.report.hide",
-                actor=report.patient,
-                target=report,
-                subject=report.patient,
-                request=request,
-            )
-    return report
+    return _set_hidden(report, hidden=True, request=request)
 
 
 def report_unhide(*, report, request=None) -> MedicalReport:
     """Show a hidden report again (earlier shares apply again). Side effect: an audit row."""
+    return _set_hidden(report, hidden=False, request=request)
+
+
+def _set_hidden(report, *, hidden, request) -> MedicalReport:
     with transaction.atomic():
         report = _locked(report)
-        if report.hidden_at is not None:
-            report.hidden_at = None
+        if (report.hidden_at is not None) != hidden:
+            report.hidden_at = timezone.now() if hidden else None
             report.save(update_fields=["hidden_at"])
             audit_record(
-                action="records.report.unhide",
+                action="records.report.hide" if hidden else "records.report.unhide",
                 actor=report.patient,
                 target=report,
                 subject=report.patient,
